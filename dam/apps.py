@@ -1,0 +1,9 @@
+"""App config for the digital-asset-management app."""
+
+from django.apps import AppConfig
+
+
+class DamConfig(AppConfig):
+    name = "dam"
+    verbose_name = "Assets and plate readings"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,201 @@
+"""Settings. Embedded defaults (SQLite, SQLite-backed Celery broker, SQLite FTS5 search) unless environment
+variables point at production services: DATABASE_URL, CELERY_BROKER_URL, SEARCH_BACKEND/ELASTICSEARCH_URL."""
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("PLATELENS_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def database_from_url(url: str) -> dict:
+    """Turn postgres://user:pass@host:port/name or sqlite:///path into a DATABASES entry."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": parsed.path or str(VAR_DIR / "db.sqlite3")}
+    if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": parsed.path.lstrip("/"),
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": 60,
+        }
+    raise ValueError(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (use postgres:// or sqlite://)")
+
+
+SECRET_KEY = os.environ.get("PLATELENS_SECRET_KEY", "dev-only-insecure-key-change-me")
+DEBUG = env_bool("PLATELENS_DEBUG", True)
+ALLOWED_HOSTS = [h for h in os.environ.get("PLATELENS_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("PLATELENS_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "dam",
+    "search",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "platelens.urls"
+WSGI_APPLICATION = "platelens.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"))
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Web server and worker write concurrently: wait for locks instead of failing at once.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("PLATELENS_MEDIA_ROOT", VAR_DIR / "media"))
+# S3-compatible storage is a settings change: set PLATELENS_STORAGE_BACKEND=storages.backends.s3.S3Storage
+# (django-storages) plus its AWS_* variables.
+STORAGES = {
+    "default": {"BACKEND": os.environ.get("PLATELENS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+# --- uploads and images -------------------------------------------------------------------------------
+PLATELENS_MAX_UPLOAD_BYTES = env_int("PLATELENS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+PLATELENS_MAX_MEGAPIXELS = env_int("PLATELENS_MAX_MEGAPIXELS", 50)
+# Request bodies may carry base64 (4/3 of the bytes) plus multipart overhead.
+DATA_UPLOAD_MAX_MEMORY_SIZE = PLATELENS_MAX_UPLOAD_BYTES * 2
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+PLATELENS_STORE_IMAGES = env_bool("PLATELENS_STORE_IMAGES", True)
+
+# --- recognition engine --------------------------------------------------------------------------------
+PLATES_MODELS_DIR = os.environ.get("PLATES_MODELS_DIR", str(BASE_DIR / "models"))
+PLATELENS_DEFAULT_REGIONS = [r for r in os.environ.get("PLATELENS_DEFAULT_REGIONS", "").split(",") if r]
+
+# --- REST API ------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("PLATELENS_RATE_LIMIT", "600/min"),
+        "anon": "60/min",
+    },
+    "EXCEPTION_HANDLER": "dam.errors.api_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "platelens API",
+    "DESCRIPTION": "Self-hosted license-plate recognition, asset metadata and plate search.",
+    "VERSION": "0.1.0",
+}
+
+# Per-user monthly call quota for the recognition APIs (0 = unlimited).
+PLATELENS_MONTHLY_QUOTA = env_int("PLATELENS_MONTHLY_QUOTA", 0)
+
+# --- Celery --------------------------------------------------------------------------------------------
+# Embedded default: kombu's SQLAlchemy transport on a SQLite file (no daemon). Production: redis://...
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"connect_args": {"timeout": 30}}
+    if CELERY_BROKER_URL.startswith("sqla+")
+    else {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)}
+)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic tasks in its AppConfig.ready()
+# An asset in "processing" longer than this is considered orphaned by a dead worker and re-queued.
+PLATELENS_STUCK_AFTER_SECONDS = env_int("PLATELENS_STUCK_AFTER_SECONDS", 300)
+
+# --- search --------------------------------------------------------------------------------------------
+# "embedded" (SQLite FTS5 trigram / PostgreSQL pg_trgm in the project database) or "elasticsearch".
+SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "embedded")
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
+ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "platelens-plates")
+ELASTICSEARCH_API_KEY = os.environ.get("ELASTICSEARCH_API_KEY", "")
+ELASTICSEARCH_VERIFY_CERTS = env_bool("ELASTICSEARCH_VERIFY_CERTS", True)
+ELASTICSEARCH_NODE_CLASS = os.environ.get("ELASTICSEARCH_NODE_CLASS", "")  # tests point this at an adapter
+
+# --- webhooks ------------------------------------------------------------------------------------------
+# Hosts (or CIDRs) that webhook targets and URL inputs may resolve to besides public addresses.
+PLATELENS_WEBHOOK_ALLOWED_HOSTS = [h for h in os.environ.get("PLATELENS_WEBHOOK_ALLOWED_HOSTS", "").split(",") if h]
+PLATELENS_URL_INPUT_ALLOWED_HOSTS = [h for h in os.environ.get("PLATELENS_URL_INPUT_ALLOWED_HOSTS", "").split(",") if h]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("PLATELENS_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,62 @@
+"""Contracts of the engine: result types and the detector / reader interfaces every adapter implements."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    xmin: int
+    ymin: int
+    xmax: int
+    ymax: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"xmin": self.xmin, "ymin": self.ymin, "xmax": self.xmax, "ymax": self.ymax}
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One plate found by a detector, in the original image's pixel coordinates."""
+
+    box: BoundingBox
+    confidence: float
+    # Four corners (top-left, top-right, bottom-right, bottom-left); from the segmentation mask if any.
+    polygon: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    plate: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a reader makes of one plate crop: the best text and its alternatives, best first."""
+
+    text: str
+    confidence: float
+    candidates: tuple[Candidate, ...] = field(default_factory=tuple)
+
+
+class Detector(abc.ABC):
+    """Finds plates in an RGB image (H x W x 3, uint8)."""
+
+    name: str = "detector"
+
+    @abc.abstractmethod
+    def detect(self, image: np.ndarray) -> list[Detection]: ...
+
+
+class Reader(abc.ABC):
+    """Reads the text of plate crops (RGB, uint8). Batched: one call for all crops of an image."""
+
+    name: str = "reader"
+
+    @abc.abstractmethod
+    def read(self, crops: list[np.ndarray]) -> list[Reading]: ...

