@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "dam",
     "search",
+    "dam.compat",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,3 @@
+"""URLs of the vendor-compatible APIs (mounted at the site root: /v1/, /alpr, /v2/, /tencentcloud/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the dam app (API under /api/, web pages at the root)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the search app (API under /api/, web pages at the root)."""
+
+urlpatterns: list = []
