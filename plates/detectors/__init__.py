@@ -1,0 +1,1 @@
+"""Plate detector adapters (one per file); each implements plates.base.Detector."""
