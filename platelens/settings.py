@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "dam",
     "search",
     "dam.compat",
@@ -156,6 +157,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "platelens API",
     "DESCRIPTION": "Self-hosted license-plate recognition, asset metadata and plate search.",
     "VERSION": "0.1.0",
+    # Swagger UI from the drf-spectacular-sidecar package: the docs page works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Per-user monthly call quota for the recognition APIs (0 = unlimited).
@@ -179,6 +184,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic tasks in its AppConfig.ready()
 # An asset in "processing" longer than this is considered orphaned by a dead worker and re-queued.
 PLATELENS_STUCK_AFTER_SECONDS = env_int("PLATELENS_STUCK_AFTER_SECONDS", 300)
+# How often beat runs that sweep, and how many times an asset is tried before it is marked failed.
+PLATELENS_SWEEP_INTERVAL_SECONDS = env_int("PLATELENS_SWEEP_INTERVAL_SECONDS", 60)
+PLATELENS_MAX_ATTEMPTS = env_int("PLATELENS_MAX_ATTEMPTS", 3)
 
 # --- search --------------------------------------------------------------------------------------------
 # "embedded" (SQLite FTS5 trigram / PostgreSQL pg_trgm in the project database) or "elasticsearch".
