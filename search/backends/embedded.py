@@ -1,0 +1,359 @@
+"""Embedded backend: the plate index lives in the project database (SQLite FTS5 trigram or PostgreSQL pg_trgm).
+
+Every query is answered from indexes: b-tree on (owner, folded) for exact, confusion and prefix lookups,
+b-tree on the reversed folded text for fuzzy suffixes, the trigram index for fragments and wildcards. The
+candidate ids are a UNION of those lookups; one outer query filters, ranks and pages them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import islice
+
+from django.db import connection, transaction
+
+from search.backends.base import (
+    PlateDocument,
+    SearchBackend,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+)
+from search.models import PlateIndexEntry
+from search.text import PlateQuery, Tier, reverse
+
+TABLE = PlateIndexEntry._meta.db_table
+FTS_TABLE = "search_plate_fts"
+NO_MATCH = 9
+# Fields of the two searchable texts: (folded, reversed folded, normalised).
+EFFECTIVE = ("folded", "folded_rev", "norm")
+ORIGINAL = ("original_folded", "original_folded_rev", "original_norm")
+
+
+def _prefix_upper_bound(prefix: str) -> str:
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+class _Dialect:
+    """The SQL that differs between SQLite and PostgreSQL."""
+
+    def prefix(self, column: str, prefix: str) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def fragment_ids(self, columns: Sequence[str], owner_id: int, fragment: str) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def wildcard_ids(self, column: str, owner_id: int, query: PlateQuery) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def wildcard_test(self, column: str, query: PlateQuery) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def contains(self, column: str, fragment: str) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def within_one_edit(self, column: str, text: str) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def month(self, column: str) -> str:
+        raise NotImplementedError
+
+
+def _like_pattern(query: PlateQuery) -> str:
+    return query.folded.replace("?", "_").replace("*", "%")
+
+
+class _SqliteDialect(_Dialect):
+    def prefix(self, column, prefix):
+        return f"({column} >= %s AND {column} < %s)", [prefix, _prefix_upper_bound(prefix)]
+
+    def fragment_ids(self, columns, owner_id, fragment):
+        # Trigram phrase query: rows whose folded text contains the fragment.
+        return f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [
+            "{" + " ".join(columns) + '} : "' + fragment + '"'
+        ]
+
+    def wildcard_ids(self, column, owner_id, query):
+        prefix = query.literal_prefix
+        if len(prefix) >= 2 or (prefix and len(query.longest_literal) < 3):
+            cond, params = self.prefix(column, prefix)
+            return f"SELECT id FROM {TABLE} WHERE owner_id = %s AND {cond}", [owner_id, *params]
+        if len(query.longest_literal) >= 3:
+            # FTS5 trigram answers LIKE from its index when the pattern has a 3-character literal run.
+            return f"SELECT rowid FROM {FTS_TABLE} WHERE {column} LIKE %s", [_like_pattern(query)]
+        return f"SELECT id FROM {TABLE} WHERE owner_id = %s", [owner_id]
+
+    def wildcard_test(self, column, query):
+        return f"{column} GLOB %s", [query.folded]
+
+    def contains(self, column, fragment):
+        return f"instr({column}, %s) > 0", [fragment]
+
+    def within_one_edit(self, column, text):
+        return f"plate_within_one_edit({column}, %s)", [text]
+
+    def month(self, column):
+        return f"substr({column}, 1, 7)"
+
+
+class _PostgresDialect(_Dialect):
+    def prefix(self, column, prefix):
+        return f"{column} LIKE %s", [prefix + "%"]
+
+    def fragment_ids(self, columns, owner_id, fragment):
+        conds = " OR ".join(f"{c} LIKE %s" for c in columns)
+        return f"SELECT id FROM {TABLE} WHERE owner_id = %s AND ({conds})", [
+            owner_id,
+            *["%" + fragment + "%"] * len(columns),
+        ]
+
+    def wildcard_ids(self, column, owner_id, query):
+        return f"SELECT id FROM {TABLE} WHERE owner_id = %s AND {column} LIKE %s", [
+            owner_id,
+            _like_pattern(query),
+        ]
+
+    def wildcard_test(self, column, query):
+        return f"{column} LIKE %s", [_like_pattern(query)]
+
+    def contains(self, column, fragment):
+        return f"strpos({column}, %s) > 0", [fragment]
+
+    def within_one_edit(self, column, text):
+        return f"levenshtein_less_equal({column}, %s, 1) <= 1", [text]
+
+    def month(self, column):
+        return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM')"
+
+
+def _entry_from(doc: PlateDocument) -> PlateIndexEntry:
+    return PlateIndexEntry(
+        id=doc.reading_id,
+        asset_id=doc.asset_id,
+        owner_id=doc.owner_id,
+        request_uuid=doc.request_uuid,
+        file=doc.file,
+        camera_id=doc.camera_id,
+        taken_at=doc.taken_at,
+        created_on=doc.created_on,
+        region=doc.region,
+        color=doc.color,
+        review_status=doc.review_status,
+        box=doc.box,
+        plate=doc.plate,
+        norm=doc.norm,
+        folded=doc.folded,
+        folded_rev=reverse(doc.folded),
+        original_plate=doc.original_plate,
+        original_norm=doc.original_norm,
+        original_folded=doc.original_folded,
+        original_folded_rev=reverse(doc.original_folded),
+    )
+
+
+def _document_from(entry: PlateIndexEntry) -> PlateDocument:
+    return PlateDocument(
+        reading_id=entry.id,
+        asset_id=entry.asset_id,
+        owner_id=entry.owner_id,
+        request_uuid=entry.request_uuid,
+        file=entry.file,
+        camera_id=entry.camera_id,
+        taken_at=entry.taken_at,
+        created_on=entry.created_on,
+        region=entry.region,
+        color=entry.color,
+        review_status=entry.review_status,
+        box=entry.box,
+        plate=entry.plate,
+        norm=entry.norm,
+        folded=entry.folded,
+        original_plate=entry.original_plate,
+        original_norm=entry.original_norm,
+        original_folded=entry.original_folded,
+    )
+
+
+class EmbeddedBackend(SearchBackend):
+    name = "embedded"
+    batch_size = 2000
+
+    def __init__(self) -> None:
+        vendor = connection.vendor
+        if vendor == "sqlite":
+            self.dialect: _Dialect = _SqliteDialect()
+        elif vendor == "postgresql":
+            self.dialect = _PostgresDialect()
+        else:
+            raise NotImplementedError(
+                f"the embedded search backend supports SQLite and PostgreSQL, not {vendor}"
+            )
+        self.engine = vendor
+
+    # --- writes -------------------------------------------------------------------------------------
+    def _insert(self, documents: Iterable[PlateDocument]) -> int:
+        count = 0
+        iterator = iter(documents)
+        while batch := [_entry_from(d) for d in islice(iterator, self.batch_size)]:
+            PlateIndexEntry.objects.bulk_create(batch)
+            count += len(batch)
+        return count
+
+    def replace_assets(self, asset_ids, documents):
+        with transaction.atomic():
+            PlateIndexEntry.objects.filter(asset_id__in=list(asset_ids)).delete()
+            self._insert(documents)
+
+    def rebuild(self, documents):
+        # One transaction: readers see the old index until the new one is complete.
+        with transaction.atomic():
+            PlateIndexEntry.objects.all().delete()
+            return self._insert(documents)
+
+    def count(self):
+        return PlateIndexEntry.objects.count()
+
+    # --- search -------------------------------------------------------------------------------------
+    def _text_sql(self, query: SearchQuery) -> tuple[list[tuple[str, list]], tuple[str, list], str]:
+        """Candidate-id subqueries, the tier expression, and the original-match expression."""
+        q = query.text
+        d = self.dialect
+        fieldsets = [EFFECTIVE, ORIGINAL] if query.include_original else [EFFECTIVE]
+        candidates: list[tuple[str, list]] = []
+        tiers: list[tuple[str, list]] = []
+        if q.is_wildcard:
+            for folded, _rev, _norm in fieldsets:
+                candidates.append(d.wildcard_ids(folded, query.owner_id, q))
+                test, params = d.wildcard_test(f"e.{folded}", q)
+                tiers.append((f"CASE WHEN {test} THEN {int(Tier.FRAGMENT)} ELSE {NO_MATCH} END", params))
+        else:
+            if not q.is_short:
+                candidates.append(d.fragment_ids([f for f, _r, _n in fieldsets], query.owner_id, q.folded))
+            for folded, rev, norm in fieldsets:
+                if q.is_short:
+                    cond, params = d.prefix(folded, q.folded)
+                    candidates.append(
+                        (f"SELECT id FROM {TABLE} WHERE owner_id = %s AND {cond}", [query.owner_id, *params])
+                    )
+                    frag = (f"substr(e.{folded}, 1, {len(q.folded)}) = %s", [q.folded])
+                else:
+                    frag = d.contains(f"e.{folded}", q.folded)
+                case = [
+                    f"WHEN e.{norm} = %s THEN {int(Tier.EXACT)}",
+                    f"WHEN e.{folded} = %s THEN {int(Tier.CONFUSION)}",
+                ]
+                params = [q.norm, q.folded]
+                case.append(f"WHEN {frag[0]} THEN {int(Tier.FRAGMENT)}")
+                params += frag[1]
+                if q.allows_fuzzy:
+                    edit = d.within_one_edit(f"e.{folded}", q.folded)
+                    case.append(f"WHEN {edit[0]} THEN {int(Tier.FUZZY)}")
+                    params += edit[1]
+                    left, right = q.fuzzy_halves()
+                    for column, part in ((folded, left), (rev, reverse(right))):
+                        cond, cparams = d.prefix(column, part)
+                        test, tparams = d.within_one_edit(folded, q.folded)
+                        candidates.append(
+                            (
+                                f"SELECT id FROM {TABLE} WHERE owner_id = %s AND {cond} AND {test}",
+                                [query.owner_id, *cparams, *tparams],
+                            )
+                        )
+                tiers.append((f"CASE {' '.join(case)} ELSE {NO_MATCH} END", params))
+        if len(tiers) == 1:
+            tier_sql, tier_params = tiers[0]
+            original_sql = "0"
+        else:
+            tier_sql = (
+                f"min({tiers[0][0]}, {tiers[1][0]})"
+                if self.engine == "sqlite"
+                else (f"least({tiers[0][0]}, {tiers[1][0]})")
+            )
+            tier_params = tiers[0][1] + tiers[1][1]
+            original_sql = f"CASE WHEN {tiers[1][0]} < {tiers[0][0]} THEN 1 ELSE 0 END"
+            tier_params_original = tiers[1][1] + tiers[0][1]
+            return candidates, (tier_sql, tier_params), (original_sql, tier_params_original)
+        return candidates, (tier_sql, tier_params), (original_sql, [])
+
+    def search(self, query):
+        where = ["e.owner_id = %s"]
+        params: list = [query.owner_id]
+        for column in ("camera_id", "region", "color", "review_status"):
+            value = getattr(query, column)
+            if value:
+                where.append(f"e.{column} = %s")
+                params.append(value)
+        adapt = connection.ops.adapt_datetimefield_value
+        if query.taken_from:
+            where.append("e.taken_at >= %s")
+            params.append(adapt(query.taken_from))
+        if query.taken_to:
+            where.append("e.taken_at < %s")
+            params.append(adapt(query.taken_to))
+
+        text = query.text
+        if text.empty:
+            select = f"SELECT e.id AS id, NULL AS tier, 0 AS original, e.camera_id, e.region, e.color, e.review_status, e.taken_at FROM {TABLE} e WHERE {' AND '.join(where)}"
+            select_params = params
+        else:
+            candidates, (tier_sql, tier_params), (orig_sql, orig_params) = self._text_sql(query)
+            union = " UNION ".join(sql for sql, _p in candidates)
+            union_params = [p for _sql, ps in candidates for p in ps]
+            select = (
+                f"SELECT id, tier, original, camera_id, region, color, review_status, taken_at FROM ("
+                f"SELECT e.id AS id, {tier_sql} AS tier, {orig_sql} AS original, e.camera_id, e.region, e.color,"
+                f" e.review_status, e.taken_at FROM {TABLE} e"
+                f" WHERE e.id IN ({union}) AND {' AND '.join(where)}) m WHERE tier < {NO_MATCH}"
+            )
+            select_params = [*tier_params, *orig_params, *union_params, *params]
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"{select} ORDER BY tier, taken_at DESC, id DESC LIMIT %s OFFSET %s",
+                [*select_params, query.limit, query.offset],
+            )
+            page = cursor.fetchall()
+            facets: dict[str, list[tuple[str, int]]] = {}
+            total = None
+            if query.facets:
+                parts = ["SELECT 'total', '', count(*) FROM m"]
+                for column in ("camera_id", "region", "color", "review_status"):
+                    parts.append(f"SELECT '{column}', {column}, count(*) FROM m GROUP BY {column}")
+                parts.append(f"SELECT 'month', {self.dialect.month('taken_at')}, count(*) FROM m GROUP BY 2")
+                materialized = (
+                    "MATERIALIZED " if self.engine == "sqlite" or connection.pg_version >= 120000 else ""
+                )
+                cursor.execute(
+                    f"WITH m AS {materialized}({select}) " + " UNION ALL ".join(parts), select_params
+                )
+                for facet, value, count in cursor.fetchall():
+                    if facet == "total":
+                        total = count
+                    elif value:
+                        facets.setdefault(facet, []).append((value, count))
+                for values in facets.values():
+                    values.sort(key=lambda item: (-item[1], item[0]))
+            else:
+                cursor.execute(f"SELECT count(*) FROM ({select}) c", select_params)
+                total = cursor.fetchone()[0]
+
+        entries = PlateIndexEntry.objects.in_bulk([row[0] for row in page])
+        hits = [
+            SearchHit(
+                document=_document_from(entries[row[0]]),
+                tier=None if row[1] is None else Tier(row[1]),
+                matched_original=bool(row[2]),
+            )
+            for row in page
+            if row[0] in entries
+        ]
+        return SearchResults(total=total or 0, hits=hits, facets=facets)
+
+
+def register_sqlite_functions(sender, connection, **kwargs) -> None:
+    """connection_created receiver: the edit-distance test the fuzzy tier needs inside SQLite."""
+    if connection.vendor == "sqlite":
+        from search.text import within_one_edit
+
+        connection.connection.create_function(
+            "plate_within_one_edit", 2, lambda a, b: within_one_edit(a or "", b or ""), deterministic=True
+        )

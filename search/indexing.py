@@ -1,0 +1,119 @@
+"""Keeping the index in step with the database: the outbox receivers, the outbox processor, the rebuild.
+
+DAM services send assets_changed/assets_deleted inside their transaction. The receivers only write outbox
+rows (committed or rolled back with the DAM write) and ask for processing after commit. Processing reads the
+current database state of each asset and rewrites its documents; an outbox row is deleted only after the
+backend accepted the write, otherwise it keeps its error and is retried with backoff (beat runs it)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from search.backends import SearchBackendError, get_backend
+from search.documents import documents_for_assets
+from search.models import IndexOutbox
+
+log = logging.getLogger(__name__)
+
+BATCH_ASSETS = 200
+CLAIM_SECONDS = 120
+MAX_BACKOFF_SECONDS = 600
+
+
+def _enqueue_after_commit() -> None:
+    from search.tasks import index_pending
+
+    try:
+        index_pending.delay()
+    except Exception:  # noqa: BLE001 - a broker outage must not fail the DAM write; beat retries the outbox
+        log.warning("search: could not queue index_pending; the outbox keeps the change", exc_info=True)
+
+
+def record_changes(asset_ids: Iterable[int], op: str = IndexOutbox.Op.INDEX) -> None:
+    """Record that these assets must be re-indexed, in the caller's transaction, and process after commit."""
+    ids = sorted({int(i) for i in asset_ids})
+    if not ids:
+        return
+    now = timezone.now()
+    IndexOutbox.objects.bulk_create(
+        [IndexOutbox(asset_id=i, op=op, created=now, next_attempt_at=now) for i in ids]
+    )
+    transaction.on_commit(_enqueue_after_commit, robust=True)
+
+
+def on_assets_changed(sender, asset_ids=(), **kwargs) -> None:
+    record_changes(asset_ids, IndexOutbox.Op.INDEX)
+
+
+def on_assets_deleted(sender, asset_ids=(), **kwargs) -> None:
+    record_changes(asset_ids, IndexOutbox.Op.DELETE)
+
+
+@dataclass
+class OutboxRun:
+    indexed_assets: int = 0
+    failed_assets: int = 0
+
+
+def _claim(limit: int, due_only: bool) -> dict[int, list[int]]:
+    """Claim pending rows of up to `limit` assets no other worker holds; returns {asset_id: [row ids]}."""
+    now = timezone.now()
+    with transaction.atomic():
+        busy = IndexOutbox.objects.filter(claimed_until__gt=now).values("asset_id")
+        rows = IndexOutbox.objects.select_for_update(skip_locked=True).exclude(asset_id__in=busy)
+        if due_only:
+            rows = rows.filter(next_attempt_at__lte=now)
+        claimed: dict[int, list[int]] = {}
+        for row_id, asset_id in rows.order_by("id").values_list("id", "asset_id"):
+            if asset_id not in claimed and len(claimed) >= limit:
+                continue
+            claimed.setdefault(asset_id, []).append(row_id)
+        ids = [i for row_ids in claimed.values() for i in row_ids]
+        IndexOutbox.objects.filter(id__in=ids).update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+    return claimed
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2**attempts, MAX_BACKOFF_SECONDS))
+
+
+def process_outbox(*, due_only: bool = True, max_batches: int | None = None) -> OutboxRun:
+    """Rewrite the documents of every pending asset from the database. Stops at the first backend failure
+    (the engine is most likely down; the rows wait for their next attempt)."""
+    run = OutboxRun()
+    backend = get_backend()
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        claimed = _claim(BATCH_ASSETS, due_only)
+        if not claimed:
+            break
+        batches += 1
+        asset_ids = list(claimed)
+        row_ids = [i for ids in claimed.values() for i in ids]
+        try:
+            backend.replace_assets(asset_ids, documents_for_assets(asset_ids))
+        except SearchBackendError as exc:
+            now = timezone.now()
+            for row in IndexOutbox.objects.filter(id__in=row_ids):
+                row.attempts += 1
+                row.last_error = str(exc)[:2000]
+                row.next_attempt_at = now + _backoff(row.attempts)
+                row.claimed_until = None
+                row.save(update_fields=["attempts", "last_error", "next_attempt_at", "claimed_until"])
+            run.failed_assets += len(asset_ids)
+            log.warning("search: indexing %d assets failed, will retry: %s", len(asset_ids), exc)
+            break
+        # Only the rows read above: a change recorded meanwhile stays queued and is processed again.
+        IndexOutbox.objects.filter(id__in=row_ids).delete()
+        run.indexed_assets += len(asset_ids)
+    return run
+
+
+def pending_count() -> int:
+    return IndexOutbox.objects.count()

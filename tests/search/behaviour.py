@@ -1,0 +1,203 @@
+"""The search behaviour every backend must have: one suite, run per backend (test_embedded, test_elasticsearch).
+
+A subclass provides the `backend` fixture (configured through settings, so get_backend() returns it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+
+from search.backends.base import SearchQuery
+from search.documents import all_documents, documents_for_assets
+from search.text import PlateQuery, Tier
+from tests.search import factories as f
+
+
+def when(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def world(backend):
+    """Alice's assets (one plate per asset unless noted) and Bob's; indexed by a rebuild from the database."""
+    alice, bob = f.user("alice"), f.user("bob")
+    w = SimpleNamespace(alice=alice, bob=bob, assets={}, readings={})
+
+    def add(key, plate, *, camera="gate-1", day="2024-03-01", owner=alice, **kwargs):
+        item = f.asset(owner, camera_id=camera, timestamp=when(day))
+        w.assets[key] = item
+        w.readings[key] = f.reading(item, plate, **kwargs)
+        return item
+
+    add(
+        "exact",
+        "AB-1234",
+        camera="gate-2",
+        day="2024-04-02",
+        region="fr",
+        color="yellow",
+        review_status="approved",
+    )
+    add("confusion", "A81234", day="2024-04-05", region="fr", color="white")
+    add("fragment", "XAB1234Z", day="2024-04-10", region="de", color="white")
+    add("fuzzy", "AB1244", day="2024-04-12", region="de", color="white")
+    add("b0123", "B0123", day="2024-03-10", region="de", color="white")
+    add("short_frag", "XAB12Y", day="2024-05-01", region="it", color="white")
+    add("other", "CD9999", camera="gate-3", day="2024-05-02", region="it", color="white")
+    add("rejected", "REJ777", review_status="rejected")
+    add("corrected", "HH4321", corrected="KT9876", review_status="corrected", day="2024-05-03")
+    add("bobs", "AB1234", owner=bob, day="2024-06-01")
+    second = f.reading(w.assets["other"], "QQ5555", index=1, region="it", color="blue")
+    w.readings["other_second"] = second
+    backend.rebuild(all_documents())
+    backend.refresh()
+    return w
+
+
+def search(backend, owner, q="", **kwargs):
+    return backend.search(SearchQuery(owner_id=owner.pk, text=PlateQuery.parse(q), **kwargs))
+
+
+def plates(results) -> list[str]:
+    return [hit.document.plate for hit in results.hits]
+
+
+class BackendBehaviour:
+    def test_full_plate_ranks_exact_then_confusion_then_fragment_then_fuzzy(self, backend, world):
+        results = search(backend, world.alice, "AB1234")
+        assert plates(results) == ["AB-1234", "A81234", "XAB1234Z", "AB1244"]
+        assert [hit.tier for hit in results.hits] == [Tier.EXACT, Tier.CONFUSION, Tier.FRAGMENT, Tier.FUZZY]
+        assert results.total == 4
+
+    @pytest.mark.parametrize("q", ["ab 12-34", "AB-1234", " ab1234 "])
+    def test_spaces_dashes_and_case_do_not_matter(self, backend, world, q):
+        results = search(backend, world.alice, q)
+        assert results.hits[0].document.plate == "AB-1234"
+        assert results.hits[0].tier == Tier.EXACT
+
+    def test_ocr_confusions_are_one_class(self, backend, world):
+        results = search(backend, world.alice, "8O123")
+        assert plates(results) == ["B0123"]
+        assert results.hits[0].tier == Tier.CONFUSION
+        assert plates(search(backend, world.alice, "BDI2EE")) == []  # E is not 3: two edits away
+        assert plates(search(backend, world.alice, "8QL23")) == ["B0123"]
+
+    def test_fragment_finds_plates_containing_it_confusions_folded(self, backend, world):
+        results = search(backend, world.alice, "AB12")
+        assert set(plates(results)) == {"AB-1234", "A81234", "XAB1234Z", "AB1244", "XAB12Y"}
+        assert {hit.tier for hit in results.hits} == {Tier.FRAGMENT}
+        # Within a tier: newest capture first.
+        assert plates(results)[0] == "XAB12Y"
+        assert plates(search(backend, world.alice, "12Y")) == ["XAB12Y"]
+
+    def test_one_and_two_characters_match_prefixes(self, backend, world):
+        assert set(plates(search(backend, world.alice, "AB"))) == {"AB-1234", "A81234", "AB1244"}
+        assert set(plates(search(backend, world.alice, "q"))) == {"QQ5555"}
+
+    def test_wildcards_match_the_whole_plate(self, backend, world):
+        assert set(plates(search(backend, world.alice, "AB?2*"))) == {"AB-1234", "A81234", "AB1244"}
+        assert plates(search(backend, world.alice, "*12Y")) == ["XAB12Y"]
+        assert plates(search(backend, world.alice, "X*Z")) == ["XAB1234Z"]
+        assert set(plates(search(backend, world.alice, "*234*"))) == {"AB-1234", "A81234", "XAB1234Z"}
+        assert plates(search(backend, world.alice, "CD99?")) == []  # anchored: one character too short
+
+    def test_fuzzy_tolerates_one_edit_only(self, backend, world):
+        assert plates(search(backend, world.alice, "CD9990")) == ["CD9999"]  # substitution
+        assert plates(search(backend, world.alice, "CD99999")) == ["CD9999"]  # insertion
+        assert plates(search(backend, world.alice, "D9999")) == ["CD9999"]  # fragment (suffix)
+        assert plates(search(backend, world.alice, "CE9998")) == []  # two edits
+
+    def test_rejected_readings_are_not_found(self, backend, world):
+        assert plates(search(backend, world.alice, "REJ777")) == []
+        assert plates(search(backend, world.alice, "REJ777", include_original=True)) == []
+
+    def test_corrections_are_searched_the_original_only_when_asked(self, backend, world):
+        results = search(backend, world.alice, "KT9876")
+        assert plates(results) == ["KT9876"]
+        assert not results.hits[0].matched_original
+        assert plates(search(backend, world.alice, "HH4321")) == []
+        results = search(backend, world.alice, "HH4321", include_original=True)
+        assert plates(results) == ["KT9876"]
+        assert results.hits[0].matched_original
+        assert results.hits[0].document.original_plate == "HH4321"
+
+    def test_a_user_never_finds_another_users_assets(self, backend, world):
+        results = search(backend, world.bob, "AB1234")
+        assert [hit.document.asset_id for hit in results.hits] == [world.assets["bobs"].pk]
+        assert world.assets["bobs"].pk not in {
+            h.document.asset_id for h in search(backend, world.alice, "AB1234").hits
+        }
+        assert search(backend, world.bob).total == 1
+
+    def test_hits_point_to_the_asset_and_the_matching_box(self, backend, world):
+        hit = search(backend, world.alice, "AB1234").hits[0]
+        asset = world.assets["exact"]
+        assert hit.document.asset_id == asset.pk
+        assert hit.document.request_uuid == str(asset.request_uuid)
+        assert hit.document.box == {"xmin": 10, "ymin": 20, "xmax": 110, "ymax": 50}
+        assert hit.document.reading_id == world.readings["exact"].pk
+        assert hit.document.camera_id == "gate-2"
+        assert hit.document.taken_at == when("2024-04-02")
+
+    def test_filters(self, backend, world):
+        assert plates(search(backend, world.alice, "AB12", camera_id="gate-2")) == ["AB-1234"]
+        assert plates(search(backend, world.alice, "AB12", region="de", color="white")) == [
+            "AB1244",
+            "XAB1234Z",
+        ]
+        assert plates(search(backend, world.alice, review_status="corrected")) == ["KT9876"]
+        ranged = search(
+            backend, world.alice, "AB12", taken_from=when("2024-04-05"), taken_to=when("2024-04-12")
+        )
+        assert plates(ranged) == ["XAB1234Z", "A81234"]  # from inclusive, to exclusive
+        assert set(plates(search(backend, world.alice, camera_id="gate-3"))) == {"CD9999", "QQ5555"}
+
+    def test_facets_count_the_matching_readings(self, backend, world):
+        results = search(backend, world.alice, "AB12")
+        assert results.facets["camera_id"] == [("gate-1", 4), ("gate-2", 1)]
+        assert results.facets["region"] == [("de", 2), ("fr", 2), ("it", 1)]
+        assert results.facets["color"] == [("white", 4), ("yellow", 1)]
+        assert results.facets["review_status"] == [("unreviewed", 4), ("approved", 1)]
+        assert results.facets["month"] == [("2024-04", 4), ("2024-05", 1)]
+        everything = search(backend, world.alice)
+        assert everything.total == 9  # alice's 10 readings, one rejected
+        assert dict(everything.facets["review_status"]) == {"unreviewed": 7, "approved": 1, "corrected": 1}
+
+    def test_pagination(self, backend, world):
+        first = search(backend, world.alice, "AB12", limit=2)
+        second = search(backend, world.alice, "AB12", limit=2, offset=2)
+        third = search(backend, world.alice, "AB12", limit=2, offset=4, facets=False)
+        assert first.total == second.total == third.total == 5
+        pages = plates(first) + plates(second) + plates(third)
+        assert pages == plates(search(backend, world.alice, "AB12"))
+        assert len(set(pages)) == 5
+
+    def test_empty_query_lists_newest_first(self, backend, world):
+        results = search(backend, world.alice, "", limit=3)
+        assert results.hits[0].document.plate == "KT9876"
+        assert results.hits[0].tier is None
+
+    def test_replace_assets_follows_the_database(self, backend, world):
+        reading = world.readings["other"]
+        reading.review_status, reading.corrected_plate = "corrected", "CD9998"
+        reading.save()
+        world.readings["other_second"].delete()
+        ids = [world.assets["other"].pk]
+        backend.replace_assets(ids, documents_for_assets(ids))
+        backend.refresh()
+        assert plates(search(backend, world.alice, "CD9998")) == ["CD9998"]
+        assert plates(search(backend, world.alice, "QQ5555")) == []
+        world.assets["other"].delete()
+        backend.replace_assets(ids, documents_for_assets(ids))
+        backend.refresh()
+        assert plates(search(backend, world.alice, "CD9998")) == []
+        assert backend.count() == 8  # 10 documents less the two of the deleted asset
+
+    def test_rebuild_counts(self, backend, world):
+        assert backend.count() == 10  # alice's 9 searchable readings and bob's one
+        assert backend.rebuild(all_documents()) == 10
+        backend.refresh()
+        assert backend.count() == 10
+        assert plates(search(backend, world.alice, "AB1234"))[0] == "AB-1234"
