@@ -9,7 +9,14 @@ from django.utils import timezone
 
 def asset_upload_to(instance: "Asset", filename: str) -> str:
     # Content-addressed path: the sha1 names the file; the original name is kept in a column.
-    ext = {"image/jpeg": "jpg", "image/png": "png", "image/bmp": "bmp", "image/tiff": "tif", "image/webp": "webp"}
+    ext = {
+        "image/jpeg": "jpg",
+        "image/png": "png",
+        "image/bmp": "bmp",
+        "image/tiff": "tif",
+        "image/webp": "webp",
+        "image/gif": "gif",
+    }
     suffix = ext.get(instance.content_type, "bin")
     return f"assets/{instance.sha1[:2]}/{instance.sha1}.{suffix}"
 

@@ -1,0 +1,85 @@
+"""`manage.py ingest FOLDER [--owner USER] [--camera-id ID]`: bulk import of images as assets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from dam.errors import ServiceError
+from dam.services import asset_create, asset_recognize
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
+
+
+class Command(BaseCommand):
+    help = "Import every image under FOLDER as an asset (duplicates skipped) and queue recognition."
+
+    def add_arguments(self, parser):
+        parser.add_argument("folder")
+        parser.add_argument("--owner", help="username owning the assets (default: the first superuser)")
+        parser.add_argument("--camera-id", default="", help="camera id stored on every asset")
+        parser.add_argument("--no-recursive", action="store_true", help="only the folder itself")
+        parser.add_argument(
+            "--now", action="store_true", help="recognize in this process instead of queueing for the worker"
+        )
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def owner(self, username: str | None):
+        users = get_user_model()
+        if username:
+            user = users.objects.filter(username=username).first()
+            if user is None:
+                raise CommandError(
+                    f"No user {username!r} (create one with `manage.py issue_token NAME --create`)."
+                )
+            return user
+        user = users.objects.filter(is_superuser=True).order_by("pk").first()
+        if user is None:
+            raise CommandError("No superuser to own the assets: pass --owner USER.")
+        return user
+
+    def handle(self, *args, folder: str, owner, camera_id: str, no_recursive: bool, now: bool, **options):
+        root = Path(folder)
+        if not root.is_dir():
+            raise CommandError(f"{folder} is not a folder.")
+        user = self.owner(owner)
+        pattern = root.glob("*") if no_recursive else root.rglob("*")
+        files = sorted(p for p in pattern if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        counts = {"new": 0, "duplicate": 0, "failed": 0}
+        failures: list[str] = []
+        bar = tqdm(files, unit="file", disable=options["no_progress"], file=self.stderr._out)
+        for path in bar:
+            bar.set_postfix(counts, refresh=False)
+            try:
+                if path.stat().st_size > settings.PLATELENS_MAX_UPLOAD_BYTES:
+                    raise ServiceError(
+                        "file_too_large", f"larger than {settings.PLATELENS_MAX_UPLOAD_BYTES} bytes"
+                    )
+                asset, created = asset_create(
+                    owner=user,
+                    data=path.read_bytes(),
+                    filename=path.name,
+                    camera_id=camera_id,
+                    enqueue=not now,
+                )
+                if created and now:
+                    asset_recognize(asset=asset)
+            except ServiceError as exc:
+                counts["failed"] += 1
+                failures.append(f"{path}: {exc.code}: {exc.message}")
+                continue
+            except OSError as exc:
+                counts["failed"] += 1
+                failures.append(f"{path}: {exc}")
+                continue
+            counts["new" if created else "duplicate"] += 1
+        bar.close()
+        for line in failures:
+            self.stderr.write(f"failed: {line}")
+        self.stdout.write(
+            f"{len(files)} files: {counts['new']} new, {counts['duplicate']} duplicate, {counts['failed']} failed"
+        )
