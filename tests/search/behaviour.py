@@ -1,59 +1,21 @@
 """The search behaviour every backend must have: one suite, run per backend (test_embedded, test_elasticsearch).
 
-A subclass provides the `backend` fixture (configured through settings, so get_backend() returns it)."""
+A subclass module provides the `backend` fixture (configured through settings, so get_backend() returns it);
+the `world` fixture (conftest.py) fills the database and rebuilds that backend's index from it."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 
 from search.backends.base import SearchQuery
 from search.documents import all_documents, documents_for_assets
 from search.text import PlateQuery, Tier
-from tests.search import factories as f
 
 
 def when(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(tzinfo=UTC)
-
-
-@pytest.fixture
-def world(backend):
-    """Alice's assets (one plate per asset unless noted) and Bob's; indexed by a rebuild from the database."""
-    alice, bob = f.user("alice"), f.user("bob")
-    w = SimpleNamespace(alice=alice, bob=bob, assets={}, readings={})
-
-    def add(key, plate, *, camera="gate-1", day="2024-03-01", owner=alice, **kwargs):
-        item = f.asset(owner, camera_id=camera, timestamp=when(day))
-        w.assets[key] = item
-        w.readings[key] = f.reading(item, plate, **kwargs)
-        return item
-
-    add(
-        "exact",
-        "AB-1234",
-        camera="gate-2",
-        day="2024-04-02",
-        region="fr",
-        color="yellow",
-        review_status="approved",
-    )
-    add("confusion", "A81234", day="2024-04-05", region="fr", color="white")
-    add("fragment", "XAB1234Z", day="2024-04-10", region="de", color="white")
-    add("fuzzy", "AB1244", day="2024-04-12", region="de", color="white")
-    add("b0123", "B0123", day="2024-03-10", region="de", color="white")
-    add("short_frag", "XAB12Y", day="2024-05-01", region="it", color="white")
-    add("other", "CD9999", camera="gate-3", day="2024-05-02", region="it", color="white")
-    add("rejected", "REJ777", review_status="rejected")
-    add("corrected", "HH4321", corrected="KT9876", review_status="corrected", day="2024-05-03")
-    add("bobs", "AB1234", owner=bob, day="2024-06-01")
-    second = f.reading(w.assets["other"], "QQ5555", index=1, region="it", color="blue")
-    w.readings["other_second"] = second
-    backend.rebuild(all_documents())
-    backend.refresh()
-    return w
 
 
 def search(backend, owner, q="", **kwargs):

@@ -4,7 +4,7 @@ import pytest
 
 from search.backends import get_backend
 from search.backends.elasticsearch import MAPPINGS
-from tests.search.behaviour import BackendBehaviour, world  # noqa: F401  (fixture)
+from tests.search.behaviour import BackendBehaviour
 from tests.search.conftest import use_elasticsearch
 
 

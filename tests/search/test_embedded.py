@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from search.backends import get_backend
-from tests.search.behaviour import BackendBehaviour, world  # noqa: F401  (fixture)
+from tests.search.behaviour import BackendBehaviour
 
 
 @pytest.fixture
