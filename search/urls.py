@@ -1,3 +1,12 @@
 """URLs of the search app (API under /api/, web pages at the root)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from search import apis, views
+
+app_name = "search"
+
+urlpatterns = [
+    path("api/search/", apis.PlateSearchApi.as_view(), name="api-search"),
+    path("search/", views.search_page, name="search"),
+]
