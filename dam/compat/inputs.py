@@ -1,0 +1,214 @@
+"""Turn what vendor clients send (multipart files, base64 strings, image URLs, form fields, engine config)
+into plain values, refusing bad input with dam.errors.ServiceError (translated per vendor at the edge)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from dam.errors import ServiceError
+
+from . import ssrf
+
+_DATA_URI = re.compile(r"^data:[\w/+.-]+;base64,", re.IGNORECASE)
+_REGION = re.compile(r"^[a-z]{2}([-_][a-z0-9]{1,5})?$")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+URL_FETCH_TIMEOUT_SECONDS = 5
+
+
+def max_upload_bytes() -> int:
+    return int(settings.PLATELENS_MAX_UPLOAD_BYTES)
+
+
+def too_large(size: int, limit: int | None = None) -> ServiceError:
+    limit = limit or max_upload_bytes()
+    return ServiceError(
+        "file_too_large",
+        f"The image is {size} bytes; the limit is {limit} bytes.",
+        status=413,
+        details={"field": "upload"},
+    )
+
+
+def decode_base64(value: str, *, field_name: str, max_bytes: int | None = None) -> bytes:
+    """Decode a base64 image (a data: URI prefix and line breaks are tolerated)."""
+    max_bytes = max_bytes or max_upload_bytes()
+    text = _DATA_URI.sub("", value.strip(), count=1)
+    text = re.sub(r"\s+", "", text)
+    if not text:
+        raise ServiceError("missing_image", f"{field_name} is empty.", details={"field": field_name})
+    if len(text) * 3 // 4 > max_bytes:
+        raise too_large(len(text) * 3 // 4, max_bytes)
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ServiceError(
+            "invalid_base64",
+            f"{field_name} is neither a file nor a valid base64 string.",
+            details={"field": field_name},
+        ) from exc
+
+
+def read_file(uploaded, *, field_name: str) -> bytes:
+    if uploaded.size > max_upload_bytes():
+        raise too_large(uploaded.size)
+    return uploaded.read()
+
+
+def fetch_url(url: str, *, field_name: str) -> tuple[bytes, str]:
+    """Download an image from an allowed host (see ssrf.check_url_input); returns (bytes, file name)."""
+    ssrf.check_url_input(url)
+    limit = max_upload_bytes()
+    try:
+        with requests.get(
+            url, stream=True, timeout=URL_FETCH_TIMEOUT_SECONDS, allow_redirects=False
+        ) as response:
+            if response.status_code != 200:
+                raise ServiceError(
+                    "url_fetch_failed",
+                    f"Downloading {field_name} answered HTTP {response.status_code}.",
+                    details={"field": field_name},
+                )
+            chunks, size = [], 0
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise too_large(size, limit)
+                chunks.append(chunk)
+    except requests.RequestException as exc:
+        raise ServiceError(
+            "url_fetch_failed", f"Downloading {field_name} failed: {exc}", details={"field": field_name}
+        ) from exc
+    name = url.rsplit("/", 1)[-1].split("?", 1)[0][:200]
+    return b"".join(chunks), name
+
+
+def parse_bool(value, *, field_name: str, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return default if text == "" else False
+    raise ServiceError(
+        "invalid_parameter", f"{field_name} must be true or false.", details={"field": field_name}
+    )
+
+
+def parse_regions(values: list[str]) -> tuple[str, ...]:
+    regions = []
+    for value in values:
+        for code in str(value).split(","):
+            code = code.strip().lower()
+            if not code:
+                continue
+            if not _REGION.match(code):
+                raise ServiceError(
+                    "invalid_parameter",
+                    f"{code!r} is not a region code (examples: gb, fr, us-ca).",
+                    details={"field": "regions"},
+                )
+            regions.append(code)
+    return tuple(dict.fromkeys(regions))
+
+
+def parse_timestamp(value: str | None) -> dt.datetime | None:
+    """ISO 8601, UTC if no offset is given (Plate Recognizer's rule)."""
+    if value in (None, ""):
+        return None
+    parsed = parse_datetime(str(value).strip())
+    if parsed is None:
+        raise ServiceError(
+            "invalid_parameter",
+            "timestamp must be ISO 8601, for example 2019-08-19T13:11:25.",
+            details={"field": "timestamp"},
+        )
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Plate Recognizer's `config` JSON, reduced to what the engine and the result filter understand."""
+
+    threshold_d: float | None = None
+    threshold_o: float | None = None
+    mode: str = "default"
+    region_strict: bool = False
+    detection_rule_strict: bool = False
+    ignored: tuple[str, ...] = field(default_factory=tuple)
+
+    def engine_options(self) -> dict:
+        return {"threshold_d": self.threshold_d, "threshold_o": self.threshold_o, "mode": self.mode}
+
+
+def _threshold(config: dict, key: str) -> float | None:
+    if key not in config or config[key] is None:
+        return None
+    value = config[key]
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ServiceError(
+            "invalid_parameter",
+            f"config.{key} must be a number between 0 and 1.",
+            details={"field": "config"},
+        )
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise ServiceError(
+            "invalid_parameter",
+            f"config.{key} must be a number between 0 and 1.",
+            details={"field": "config"},
+        ) from exc
+    if not 0.0 <= number <= 1.0:
+        raise ServiceError(
+            "invalid_parameter", f"config.{key} must be between 0 and 1.", details={"field": "config"}
+        )
+    return number
+
+
+def parse_engine_config(value) -> EngineConfig:
+    if value in (None, ""):
+        return EngineConfig()
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ServiceError(
+                "invalid_parameter", "config must be a JSON object.", details={"field": "config"}
+            ) from exc
+    if not isinstance(value, dict):
+        raise ServiceError("invalid_parameter", "config must be a JSON object.", details={"field": "config"})
+    mode = value.get("mode") or "default"
+    if mode not in ("default", "fast"):
+        raise ServiceError(
+            "invalid_parameter", 'config.mode must be "fast" or "default".', details={"field": "config"}
+        )
+    for key in ("region", "detection_rule"):
+        if value.get(key) not in (None, "", "strict"):
+            raise ServiceError(
+                "invalid_parameter", f'config.{key} accepts only "strict".', details={"field": "config"}
+            )
+    known = {"threshold_d", "threshold_o", "mode", "region", "detection_rule"}
+    return EngineConfig(
+        threshold_d=_threshold(value, "threshold_d"),
+        threshold_o=_threshold(value, "threshold_o"),
+        mode=mode,
+        region_strict=value.get("region") == "strict",
+        detection_rule_strict=value.get("detection_rule") == "strict",
+        ignored=tuple(sorted(set(value) - known)),
+    )

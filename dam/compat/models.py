@@ -1,0 +1,80 @@
+"""Usage rows (one per recognition served through a compatible API) and webhooks with their deliveries."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class ApiCall(models.Model):
+    """One recognition served to a user: the monthly usage and quota are counted from these rows."""
+
+    class Api(models.TextChoices):
+        PLATERECOGNIZER = "platerecognizer", "Plate Recognizer"
+        SCALEFLEX = "scaleflex", "Scaleflex Visual AI"
+        HUAWEI = "huawei", "Huawei Cloud OCR"
+        TENCENT = "tencent", "Tencent Cloud OCR"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_calls")
+    api = models.CharField(max_length=20, choices=Api.choices)
+    created_on = models.DateTimeField(default=timezone.now, editable=False)
+    asset = models.ForeignKey("dam.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    plates = models.PositiveSmallIntegerField(default=0)
+    processing_time_ms = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["-created_on", "-id"]
+        indexes = [models.Index(fields=["user", "created_on"], name="compat_apicall_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.api} {self.created_on:%Y-%m-%d %H:%M:%S}"
+
+
+class Webhook(models.Model):
+    """A target URL that receives `image.done` after each recognition of its owner's images."""
+
+    class Event(models.TextChoices):
+        IMAGE_DONE = "image.done", "image.done"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhooks")
+    target = models.URLField(max_length=500)
+    event = models.CharField(max_length=30, choices=Event.choices, default=Event.IMAGE_DONE)
+    is_active = models.BooleanField(default=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.TextField(blank=True)
+    # Set when the owner has seen the "disabled" notice in the admin; cleared when re-enabled.
+    notice_acknowledged = models.BooleanField(default=False)
+    created_on = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.target} ({'active' if self.is_active else 'disabled'})"
+
+
+class WebhookDelivery(models.Model):
+    """One payload for one webhook; attempts are retried with backoff by dam.compat.tasks."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (webhook disabled)"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=30, default=Webhook.Event.IMAGE_DONE)
+    payload = models.JSONField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_on = models.DateTimeField(default=timezone.now, editable=False)
+    finished_on = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_on", "-id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} -> {self.webhook.target} ({self.status})"

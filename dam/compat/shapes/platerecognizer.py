@@ -1,0 +1,83 @@
+"""Plate Recognizer Snapshot API / on-prem SDK shape (docs.platerecognizer.com): /v1/plate-reader/, /alpr,
+/v1/statistics/, /info/ and the webhook payload."""
+
+from __future__ import annotations
+
+from rest_framework.response import Response
+
+from dam.errors import ServiceError
+
+from ..selectors import Usage
+from .common import AUTH_CODES, f3, utc_iso
+
+API_VERSION = 1  # the "version" their responses carry
+VEHICLE_UNKNOWN = "Unknown"  # no vehicle model yet: every plate's vehicle type is Unknown with score 0
+
+
+def plate(result: dict) -> dict:
+    box = result.get("box") or {}
+    region = result.get("region") or {}
+    return {
+        "box": {k: int(round(float(box.get(k, 0)))) for k in ("xmin", "ymin", "xmax", "ymax")},
+        "plate": str(result.get("plate", "")).lower(),
+        "region": {"code": str(region.get("code") or ""), "score": f3(region.get("score"))},
+        "vehicle": {"type": VEHICLE_UNKNOWN, "score": 0.0},
+        "score": f3(result.get("score")),
+        "candidates": [
+            {"score": f3(c.get("score")), "plate": str(c.get("plate", "")).lower()}
+            for c in result.get("candidates") or []
+        ],
+        "dscore": f3(result.get("dscore")),
+    }
+
+
+def recognition_body(recognition, *, filename: str) -> dict:
+    """The documented response of POST /v1/plate-reader/, without `usage` (also the webhook `data`)."""
+    result = recognition.result
+    return {
+        "processing_time": f3(result.get("processing_time")),
+        "results": [plate(r) for r in result.get("results", [])],
+        "filename": filename or str(result.get("filename") or ""),
+        "version": API_VERSION,
+        "camera_id": recognition.camera_id or None,
+        "timestamp": utc_iso(recognition.timestamp),
+    }
+
+
+def usage_body(usage: Usage) -> dict:
+    return {"calls": usage.calls, "max_calls": usage.max_calls}
+
+
+def statistics_body(usage: Usage) -> dict:
+    return {
+        "usage": {
+            "month": usage.month,
+            "calls": usage.calls,
+            "year": usage.year,
+            "resets_on": utc_iso(usage.resets_on).replace(".000000Z", "Z"),
+        },
+        "total_calls": usage.max_calls,
+    }
+
+
+def webhook_payload(*, webhook, data: dict) -> dict:
+    return {"hook": {"target": webhook.target, "id": webhook.id, "event": webhook.event}, "data": data}
+
+
+def error_response(error: ServiceError) -> Response:
+    """Their API is DRF: {"detail": ...} for auth (403), throttling (429) and size (413); field errors as
+    {"<field>": ["message"]} with 400."""
+    if error.code in AUTH_CODES:
+        return Response({"detail": error.message}, status=403)
+    headers = {}
+    if error.status == 429:
+        wait = (error.details or {}).get("retry_after") if isinstance(error.details, dict) else None
+        if wait:
+            headers["Retry-After"] = str(wait)
+        return Response({"detail": error.message}, status=429, headers=headers)
+    if error.status == 413:
+        return Response({"detail": error.message}, status=413)
+    field = (error.details or {}).get("field") if isinstance(error.details, dict) else None
+    if error.status == 400 and field:
+        return Response({field: [error.message]}, status=400)
+    return Response({"detail": error.message}, status=error.status)

@@ -1,0 +1,50 @@
+"""Scaleflex Visual AI shape: {"status": "success", "version", "result": {request_uuid, created_on, sha1,
+file_path, plate_number: [...]}} (the DAM's per-asset metadata) or {"status": "error", "code", "msg",
+"hint"}."""
+
+from __future__ import annotations
+
+from rest_framework.response import Response
+
+import platelens
+from dam.errors import ServiceError
+from dam.selectors import asset_metadata
+from dam.services import normalize_plate
+
+from .common import AUTH_CODES
+
+
+def recognition_body(recognition, *, sha1: str) -> dict:
+    """The stored asset's metadata; when images are not stored, the same shape without an asset."""
+    if recognition.asset is not None:
+        return asset_metadata(recognition.asset)
+    plates = [normalize_plate(str(r.get("plate", ""))) for r in recognition.result.get("results", [])]
+    return {
+        "status": "success",
+        "version": platelens.__version__,
+        "result": {
+            "request_uuid": None,
+            "created_on": recognition.timestamp.isoformat(),
+            "sha1": sha1,
+            "file_path": "",
+            "plate_number": [p for p in dict.fromkeys(plates) if p],
+        },
+    }
+
+
+_HINTS = {
+    "file_too_large": "Send a smaller image.",
+    "rate_limited": "Slow down and retry later.",
+    "quota_exceeded": "The monthly quota is used up; it resets on the first day of next month.",
+    "missing_image": "Send the image as a multipart file field named `file`.",
+}
+
+
+def error_response(error: ServiceError) -> Response:
+    status = 401 if error.code in AUTH_CODES else error.status
+    hint = _HINTS.get(error.code) or (
+        "Check the token and the image, then retry." if status < 500 else "Retry later."
+    )
+    return Response(
+        {"status": "error", "code": error.code.upper(), "msg": error.message, "hint": hint}, status=status
+    )

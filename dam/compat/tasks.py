@@ -1,0 +1,13 @@
+"""Celery tasks of the compatible APIs: webhook deliveries with retries and exponential backoff."""
+
+from celery import shared_task
+
+from . import webhooks
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True, ignore_result=True)
+def deliver_webhook(self, delivery_id: int) -> str:
+    outcome = webhooks.delivery_attempt(delivery_id)
+    if outcome == webhooks.Outcome.RETRY:
+        raise self.retry(countdown=webhooks.backoff_seconds(self.request.retries + 1))
+    return outcome

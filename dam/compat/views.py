@@ -1,0 +1,332 @@
+"""Thin views of the compatible APIs: parse the vendor's request, call one service, answer in the vendor's
+shape. Every error (DRF's auth/throttle errors included) becomes a ServiceError, rendered per vendor."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dam.errors import ServiceError
+
+from . import auth, inputs, selectors, services
+from .models import ApiCall
+from .shapes import huawei, platerecognizer, scaleflex, tencent
+from .shapes.common import as_service_error
+from .throttling import CompatUserRateThrottle
+
+# Room for base64 (4/3) plus multipart or JSON overhead above the upload limit.
+_BODY_OVERHEAD = 64 * 1024
+
+
+def _values(data, key: str) -> list:
+    if hasattr(data, "getlist"):
+        return data.getlist(key)
+    value = data.get(key) if isinstance(data, dict) else None
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+class VendorView(APIView):
+    """Base of every vendor endpoint: token auth, per-user throttle, body size guard, vendor errors."""
+
+    authentication_classes = [auth.PlateRecognizerAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [CompatUserRateThrottle]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def initial(self, request, *args, **kwargs):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = int(settings.PLATELENS_MAX_UPLOAD_BYTES)
+        if length > limit * 4 // 3 + _BODY_OVERHEAD:
+            raise ServiceError(
+                "file_too_large",
+                f"The request body is {length} bytes; the image limit is {limit} bytes.",
+                status=413,
+            )
+        super().initial(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        error = as_service_error(exc)
+        if error is None:
+            return super().handle_exception(exc)
+        return self.render_error(error)
+
+    def render_error(self, error: ServiceError) -> Response:
+        return platerecognizer.error_response(error)
+
+    def store_flag(self, request) -> bool | None:
+        """The request's `store_image` (query string or body); None leaves PLATELENS_STORE_IMAGES to decide."""
+        raw = request.query_params.get("store_image")
+        if raw is None and hasattr(request.data, "get"):
+            raw = request.data.get("store_image")
+        if raw is None:
+            return None
+        return inputs.parse_bool(raw, field_name="store_image", default=True)
+
+
+# --- Plate Recognizer ------------------------------------------------------------------------------------
+
+
+class PlateReaderView(VendorView):
+    """POST /v1/plate-reader/ and POST /alpr (SDK path)."""
+
+    def post(self, request):
+        data, filename = self._upload(request)
+        regions = inputs.parse_regions(_values(request.data, "regions"))
+        camera_id = str(request.data.get("camera_id") or "").strip()
+        if len(camera_id) > 100:
+            raise ServiceError(
+                "invalid_parameter",
+                "camera_id is longer than 100 characters.",
+                details={"field": "camera_id"},
+            )
+        timestamp = inputs.parse_timestamp(request.data.get("timestamp"))
+        inputs.parse_bool(
+            request.data.get("mmc"), field_name="mmc", default=False
+        )  # accepted; no vehicle model
+        config = inputs.parse_engine_config(request.data.get("config"))
+        recognition = services.recognition_run(
+            user=request.user,
+            api=ApiCall.Api.PLATERECOGNIZER,
+            data=data,
+            filename=filename,
+            regions=regions,
+            camera_id=camera_id,
+            timestamp=timestamp,
+            engine_options=config.engine_options(),
+            region_strict=config.region_strict,
+            store=self.store_flag(request),
+        )
+        if not filename and recognition.asset is not None:
+            filename = recognition.asset.file.name.rsplit("/", 1)[-1]
+        body = platerecognizer.recognition_body(recognition, filename=filename or "upload")
+        body["usage"] = platerecognizer.usage_body(recognition.usage)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def _upload(self, request) -> tuple[bytes, str]:
+        uploaded = request.FILES.get("upload")
+        if uploaded is not None:
+            return inputs.read_file(uploaded, field_name="upload"), uploaded.name or ""
+        value = request.data.get("upload")
+        if isinstance(value, str) and value.strip():
+            return inputs.decode_base64(value, field_name="upload"), ""
+        url = request.data.get("upload_url")
+        if isinstance(url, str) and url.strip():
+            return inputs.fetch_url(url.strip(), field_name="upload_url")
+        raise ServiceError(
+            "missing_image",
+            "upload is required: a file, a base64 string, or upload_url.",
+            details={"field": "upload"},
+        )
+
+
+class StatisticsView(VendorView):
+    """GET /v1/statistics/."""
+
+    def get(self, request):
+        return Response(platerecognizer.statistics_body(selectors.usage_for(user=request.user)))
+
+
+class InfoView(VendorView):
+    """GET /info/ (the SDK's version and webhooks)."""
+
+    def get(self, request):
+        from plates.pipeline import get_pipeline
+
+        hooks = selectors.webhook_list(owner=request.user)
+        return Response(
+            {
+                "version": str(getattr(get_pipeline(), "version", "")),
+                "webhooks": [
+                    {"id": h.id, "target": h.target, "event": h.event, "is_active": h.is_active}
+                    for h in hooks
+                ],
+            }
+        )
+
+
+# --- Huawei ----------------------------------------------------------------------------------------------
+
+
+class HuaweiLicensePlateView(VendorView):
+    """POST /v2/{project_id}/ocr/license-plate."""
+
+    authentication_classes = [auth.HuaweiAuthentication]
+    parser_classes = [JSONParser]
+
+    def render_error(self, error):
+        return huawei.error_response(error)
+
+    def post(self, request, project_id: str):
+        body = request.data if isinstance(request.data, dict) else {}
+        image, url = body.get("image"), body.get("url")
+        if bool(image) == bool(url):
+            raise ServiceError("invalid_parameter", "Set exactly one of image or url.")
+        if image:
+            if not isinstance(image, str):
+                raise ServiceError("invalid_base64", "image must be a base64 string.")
+            if len(image) > huawei.MAX_BASE64_BYTES:
+                raise ServiceError("file_too_large", "The base64 image is larger than 10 MB.", status=413)
+            data, filename = inputs.decode_base64(image, field_name="image"), ""
+        else:
+            data, filename = inputs.fetch_url(str(url), field_name="url")
+        facts = services.image_probe(data)
+        if facts.format not in huawei.FORMATS:
+            raise ServiceError(
+                "unsupported_format",
+                f"{facts.format or 'This'} images are not supported (JPEG, PNG, BMP, TIFF).",
+            )
+        if min(facts.width, facts.height) < huawei.MIN_NARROW_EDGE:
+            raise ServiceError(
+                "image_too_small", f"The narrow edge is {min(facts.width, facts.height)} px; at least 15 px."
+            )
+        if max(facts.width, facts.height) > huawei.MAX_WIDE_EDGE:
+            raise ServiceError(
+                "image_too_large", f"The wide edge is {max(facts.width, facts.height)} px; at most 4096 px."
+            )
+        recognition = services.recognition_run(
+            user=request.user,
+            api=ApiCall.Api.HUAWEI,
+            data=data,
+            filename=filename,
+            store=self.store_flag(request),
+        )
+        return Response(huawei.recognition_body(recognition))
+
+
+# --- Tencent ---------------------------------------------------------------------------------------------
+
+
+class TencentView(VendorView):
+    """POST /tencentcloud/ with X-TC-Action: LicensePlateOCR (their endpoint is a host root)."""
+
+    authentication_classes = [auth.TencentAuthentication]
+    parser_classes = [JSONParser]
+
+    def initial(self, request, *args, **kwargs):
+        self.request_id = tencent.request_id()
+        super().initial(request, *args, **kwargs)
+
+    def render_error(self, error):
+        return tencent.error_response(error, request_id=getattr(self, "request_id", tencent.request_id()))
+
+    def post(self, request):
+        action = request.headers.get("X-TC-Action", "")
+        if not action:
+            raise ServiceError("missing_action", "The X-TC-Action header is missing.")
+        if action != tencent.ACTION:
+            raise ServiceError(
+                "invalid_action", f"Action {action} is not supported here; only {tencent.ACTION}."
+            )
+        body = request.data if isinstance(request.data, dict) else {}
+        url, image = body.get("ImageUrl"), body.get("ImageBase64")
+        if url:  # "If both are provided, only ImageUrl is used."
+            data, filename = inputs.fetch_url(str(url), field_name="ImageUrl")
+        elif isinstance(image, str) and image:
+            if len(image) > tencent.MAX_BASE64_BYTES:
+                raise ServiceError("file_too_large", "The base64 image is larger than 7 MB.", status=413)
+            data, filename = inputs.decode_base64(image, field_name="ImageBase64"), ""
+        else:
+            raise ServiceError("missing_image", "One of ImageBase64 or ImageUrl is required.")
+        facts = services.image_probe(data)
+        if facts.format not in tencent.FORMATS:
+            raise ServiceError(
+                "unsupported_format", f"{facts.format or 'This'} images are not supported (PNG, JPG, JPEG)."
+            )
+        recognition = services.recognition_run(
+            user=request.user,
+            api=ApiCall.Api.TENCENT,
+            data=data,
+            filename=filename,
+            store=self.store_flag(request),
+        )
+        body = tencent.recognition_body(recognition, request_id=self.request_id)
+        if body is None:
+            raise ServiceError("no_plate", "No license plate was recognized in the image.")
+        return Response(body)
+
+
+# --- Scaleflex -------------------------------------------------------------------------------------------
+
+
+class ScaleflexLicensePlateView(VendorView):
+    """POST /scaleflex/license-plate/ (multipart `file`)."""
+
+    authentication_classes = [auth.ScaleflexAuthentication]
+
+    def render_error(self, error):
+        return scaleflex.error_response(error)
+
+    def post(self, request):
+        uploaded = request.FILES.get("file") or next(iter(request.FILES.values()), None)
+        if uploaded is not None:
+            data, filename = inputs.read_file(uploaded, field_name="file"), uploaded.name or ""
+        elif isinstance(request.data.get("url"), str) and request.data.get("url"):
+            data, filename = inputs.fetch_url(request.data["url"], field_name="url")
+        else:
+            raise ServiceError("missing_image", "Send the image as a multipart file field named file.")
+        recognition = services.recognition_run(
+            user=request.user,
+            api=ApiCall.Api.SCALEFLEX,
+            data=data,
+            filename=filename,
+            store=self.store_flag(request),
+        )
+        return Response(scaleflex.recognition_body(recognition, sha1=hashlib.sha1(data).hexdigest()))
+
+
+# --- Webhook registration (platelens API, standard error shape) ----------------------------------------
+
+
+class WebhookSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    target = serializers.URLField(max_length=500)
+    event = serializers.CharField(default="image.done")
+    is_active = serializers.BooleanField(read_only=True)
+    consecutive_failures = serializers.IntegerField(read_only=True)
+    disabled_reason = serializers.CharField(read_only=True)
+    created_on = serializers.DateTimeField(read_only=True)
+
+
+class WebhookListView(APIView):
+    """GET, POST /api/compat/webhooks/."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return Response(WebhookSerializer(selectors.webhook_list(owner=request.user), many=True).data)
+
+    def post(self, request):
+        serializer = WebhookSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        webhook = services.webhook_create(owner=request.user, **serializer.validated_data)
+        return Response(WebhookSerializer(webhook).data, status=status.HTTP_201_CREATED)
+
+
+class WebhookDetailView(APIView):
+    """GET, DELETE /api/compat/webhooks/<id>/."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, pk: int):
+        return Response(
+            WebhookSerializer(get_object_or_404(selectors.webhook_list(owner=request.user), pk=pk)).data
+        )
+
+    def delete(self, request, pk: int):
+        services.webhook_delete(webhook=get_object_or_404(selectors.webhook_list(owner=request.user), pk=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,145 @@
+"""image.done webhooks: build the Plate Recognizer payload, queue one delivery per active webhook after the
+transaction commits, attempt a delivery, and disable a webhook that keeps failing (owner told by e-mail and
+in the admin)."""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dam.errors import ServiceError
+
+from . import ssrf
+from .models import Webhook, WebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT_SECONDS = 10
+USER_AGENT = "platelens-webhook/1"
+
+
+def max_attempts() -> int:
+    """Attempts per delivery (the first try plus retries)."""
+    return int(getattr(settings, "PLATELENS_WEBHOOK_MAX_ATTEMPTS", 5))
+
+
+def disable_after() -> int:
+    """Consecutive failed deliveries after which a webhook is disabled."""
+    return int(getattr(settings, "PLATELENS_WEBHOOK_DISABLE_AFTER", 5))
+
+
+def backoff_seconds(attempt: int) -> int:
+    """Delay before retry number `attempt` (1-based): 10 s, 20 s, 40 s, ... capped at one hour."""
+    base = int(getattr(settings, "PLATELENS_WEBHOOK_BACKOFF_SECONDS", 10))
+    return min(3600, base * 2 ** max(0, attempt - 1))
+
+
+def image_done_enqueue(*, owner, recognition) -> list[int]:
+    """Create a pending delivery per active image.done webhook of `owner`; the Celery task is queued when
+    the surrounding transaction commits."""
+    from .shapes import platerecognizer
+    from .tasks import deliver_webhook
+
+    hooks = list(Webhook.objects.filter(owner=owner, is_active=True, event=Webhook.Event.IMAGE_DONE))
+    if not hooks:
+        return []
+    filename = str(recognition.result.get("filename") or "")
+    data = platerecognizer.recognition_body(recognition, filename=filename)
+    ids = []
+    for hook in hooks:
+        delivery = WebhookDelivery.objects.create(
+            webhook=hook, event=hook.event, payload=platerecognizer.webhook_payload(webhook=hook, data=data)
+        )
+        ids.append(delivery.id)
+        transaction.on_commit(lambda pk=delivery.id: deliver_webhook.delay(pk))
+    return ids
+
+
+class Outcome:
+    DELIVERED = "delivered"
+    RETRY = "retry"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+def delivery_attempt(delivery_id: int) -> str:
+    """POST the payload once. Returns an Outcome; on the last failed attempt the delivery is marked failed
+    and the webhook's consecutive failures grow (disabled at the threshold)."""
+    delivery = (
+        WebhookDelivery.objects.select_related("webhook", "webhook__owner").filter(pk=delivery_id).first()
+    )
+    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
+        return Outcome.SKIPPED
+    hook = delivery.webhook
+    if not hook.is_active:
+        delivery.status = WebhookDelivery.Status.SKIPPED
+        delivery.finished_on = timezone.now()
+        delivery.save(update_fields=["status", "finished_on"])
+        return Outcome.SKIPPED
+
+    delivery.attempts += 1
+    error, status = "", None
+    try:
+        ssrf.check_webhook_target(hook.target)  # again at send time: DNS may have changed since registration
+        response = requests.post(
+            hook.target,
+            json=delivery.payload,
+            timeout=TIMEOUT_SECONDS,
+            allow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+        )
+        status = response.status_code
+        if not 200 <= status < 300:
+            error = f"HTTP {status}"
+    except ServiceError as exc:
+        error = exc.message
+    except requests.RequestException as exc:
+        error = f"{type(exc).__name__}: {exc}"
+
+    delivery.response_status = status
+    delivery.last_error = error
+    if not error:
+        delivery.status = WebhookDelivery.Status.DELIVERED
+        delivery.finished_on = timezone.now()
+        delivery.save()
+        Webhook.objects.filter(pk=hook.pk).update(consecutive_failures=0)
+        return Outcome.DELIVERED
+    if delivery.attempts < max_attempts():
+        delivery.save()
+        return Outcome.RETRY
+    delivery.status = WebhookDelivery.Status.FAILED
+    delivery.finished_on = timezone.now()
+    delivery.save()
+    _record_failure(hook, error)
+    return Outcome.FAILED
+
+
+def _record_failure(hook: Webhook, error: str) -> None:
+    with transaction.atomic():
+        Webhook.objects.filter(pk=hook.pk).update(consecutive_failures=F("consecutive_failures") + 1)
+        hook.refresh_from_db()
+        if not hook.is_active or hook.consecutive_failures < disable_after():
+            return
+        hook.is_active = False
+        hook.disabled_at = timezone.now()
+        hook.disabled_reason = (
+            f"Disabled after {hook.consecutive_failures} consecutive failed deliveries; last error: {error}"
+        )
+        hook.notice_acknowledged = False
+        hook.save(update_fields=["is_active", "disabled_at", "disabled_reason", "notice_acknowledged"])
+    logger.warning("webhook %s disabled: %s", hook.pk, hook.disabled_reason)
+    if hook.owner.email:
+        send_mail(
+            subject="platelens: webhook disabled",
+            message=f"Your webhook {hook.target} was disabled.\n\n{hook.disabled_reason}\n\n"
+            'Fix the receiver, then re-enable it in the admin (Webhooks, action "Re-enable").',
+            from_email=None,
+            recipient_list=[hook.owner.email],
+            fail_silently=True,
+        )

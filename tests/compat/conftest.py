@@ -1,0 +1,120 @@
+"""Fixtures of the compatible-API tests: users with tokens, vendor clients, real synthetic plate photos, a
+real loopback HTTP receiver for webhooks, Celery tasks run in-process."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from dam.models import Asset, PlateReading
+from tests.support.synth import plate_photo
+
+PLATE_TEXT = "AB12CDE"
+
+
+@pytest.fixture(scope="session")
+def photo() -> bytes:
+    """A synthetic vehicle photo whose plate the real engine reads as PLATE_TEXT."""
+    return plate_photo(PLATE_TEXT, seed=1)
+
+
+@pytest.fixture(scope="session")
+def photo_png() -> bytes:
+    return plate_photo(PLATE_TEXT, seed=2, fmt="PNG")
+
+
+@pytest.fixture(autouse=True)
+def isolated(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PLATELENS_MONTHLY_QUOTA = 0
+    settings.PLATELENS_STORE_IMAGES = True
+    cache.clear()  # throttle history
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def alice(db):
+    return get_user_model().objects.create_user(
+        username="alice", password="pw-alice", email="alice@example.com"
+    )
+
+
+@pytest.fixture
+def token(alice) -> str:
+    return Token.objects.create(user=alice).key
+
+
+@pytest.fixture
+def client_pr(token) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+@pytest.fixture
+def celery_eager():
+    """Run Celery tasks in-process (retries included, countdowns skipped)."""
+    from platelens.celery import app
+
+    old = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = old
+
+
+def assert_searchable(owner, plate: str) -> Asset:
+    """The recognized plate is stored on the owner's asset, as search reads it."""
+    reading = (
+        PlateReading.objects.filter(asset__owner=owner, plate=plate.lower()).select_related("asset").first()
+    )
+    assert reading is not None, f"no stored reading {plate!r}"
+    assert reading.asset.status == Asset.Status.DONE
+    return reading.asset
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that records the JSON bodies POSTed to it."""
+
+    def __init__(self, status: int = 200):
+        self.status = status
+        self.requests: list[dict] = []
+        self.event = threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                receiver.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "json": json.loads(body or b"null")}
+                )
+                self.send_response(receiver.status)
+                self.end_headers()
+                receiver.event.set()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.close()
