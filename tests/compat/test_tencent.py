@@ -21,12 +21,12 @@ URL = "/tencentcloud/"
 @pytest.fixture
 def client_tc(token) -> APIClient:
     client = APIClient()
-    client.credentials(
-        HTTP_AUTHORIZATION=f"Token {token}",
-        HTTP_X_TC_ACTION="LicensePlateOCR",
-        HTTP_X_TC_VERSION="2018-11-19",
-    )
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
+
+
+def post(client, body, action="LicensePlateOCR"):
+    return client.post(URL, body, format="json", HTTP_X_TC_ACTION=action, HTTP_X_TC_VERSION="2018-11-19")
 
 
 def error_of(response) -> dict:
@@ -90,23 +90,24 @@ def blank(fmt="PNG") -> str:
 
 
 @pytest.mark.parametrize(
-    ("body", "headers", "code"),
+    ("body", "action", "code"),
     [
-        ({"ImageBase64": "!!!"}, {}, "FailedOperation.ImageDecodeFailed"),
+        ({"ImageBase64": "!!!"}, "LicensePlateOCR", "FailedOperation.ImageDecodeFailed"),
         (
             {"ImageBase64": base64.b64encode(b"\xff\xd8\xff\xe0 truncated").decode()},
-            {},
+            "LicensePlateOCR",
             "FailedOperation.ImageDecodeFailed",
         ),
-        ({"ImageBase64": blank("BMP")}, {}, "FailedOperation.ImageDecodeFailed"),
-        ({"ImageBase64": blank()}, {}, "FailedOperation.OcrFailed"),
-        ({}, {}, "InvalidParameter"),
-        ({"ImageUrl": "https://example.com/car.jpg"}, {}, "FailedOperation.DownLoadError"),
-        ({"ImageBase64": blank()}, {"HTTP_X_TC_ACTION": "GeneralBasicOCR"}, "InvalidAction"),
+        ({"ImageBase64": blank("BMP")}, "LicensePlateOCR", "FailedOperation.ImageDecodeFailed"),
+        ({"ImageBase64": blank()}, "LicensePlateOCR", "FailedOperation.OcrFailed"),
+        ({}, "LicensePlateOCR", "InvalidParameter"),
+        ({"ImageUrl": "https://example.com/car.jpg"}, "LicensePlateOCR", "FailedOperation.DownLoadError"),
+        ({"ImageBase64": blank()}, "GeneralBasicOCR", "InvalidAction"),
+        ({"ImageBase64": blank()}, "", "MissingParameter"),
     ],
 )
-def test_errors_in_their_error_form(client_tc, body, headers, code):
-    assert error_of(client_tc.post(URL, body, format="json", **headers))["Code"] == code
+def test_errors_in_their_error_form(client_tc, body, action, code):
+    assert error_of(post(client_tc, body, action))["Code"] == code
 
 
 def test_too_large_file(client_tc, photo, settings):
