@@ -168,7 +168,7 @@ class AssetAdmin(admin.ModelAdmin):
         return format_html(
             '<link rel="stylesheet" href="{}">{}<script src="{}"></script>',
             static("dam/assets.css"),
-            format_html(html),
+            html,
             static("dam/assets.js"),
         )
 
@@ -184,10 +184,25 @@ class AssetAdmin(admin.ModelAdmin):
             timestamp=form.cleaned_data.get("timestamp"),
         )
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        # Reviews are saved by the service, not formset.save(): describe them for the history here.
+        for formset in formsets:
+            formset.new_objects, formset.deleted_objects = [], []
+            formset.changed_objects = [
+                (f.instance, f.changed_data) for f in formset.forms if f.instance.pk and f.has_changed()
+            ]
+        return super().construct_change_message(request, form, formsets, add)
+
     def save_formset(self, request, form, formset, change: bool) -> None:
         for reading_form in formset.forms:
             if reading_form.instance.pk and reading_form.has_changed():
                 _review(request, reading_form.instance, reading_form.cleaned_data)
+
+    def get_deleted_objects(self, objs, request):
+        # Readings go with their asset, even though they cannot be deleted on their own.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(PlateReading._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj: Asset) -> None:
         services.asset_delete(asset=obj)

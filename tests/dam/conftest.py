@@ -22,20 +22,34 @@ def engine_result(*plates: str, boxes: list[dict] | None = None) -> dict:
     """A result in the engine's documented shape (what plates.pipeline returns)."""
     results = []
     for i, plate in enumerate(plates):
-        box = (boxes or [])[i] if boxes and i < len(boxes) else {"xmin": 10 + 100 * i, "ymin": 10, "xmax": 90 + 100 * i, "ymax": 30}
+        box = (
+            (boxes or [])[i]
+            if boxes and i < len(boxes)
+            else {"xmin": 10 + 100 * i, "ymin": 10, "xmax": 90 + 100 * i, "ymax": 30}
+        )
         results.append(
             {
                 "plate": plate,
                 "score": 0.9,
                 "dscore": 0.8,
                 "box": box,
-                "polygon": [[box["xmin"], box["ymin"]], [box["xmax"], box["ymin"]], [box["xmax"], box["ymax"]], [box["xmin"], box["ymax"]]],
+                "polygon": [
+                    [box["xmin"], box["ymin"]],
+                    [box["xmax"], box["ymin"]],
+                    [box["xmax"], box["ymax"]],
+                    [box["xmin"], box["ymax"]],
+                ],
                 "region": {"code": "gb", "score": 0.7},
                 "color": "white",
                 "candidates": [{"plate": plate, "score": 0.9}],
             }
         )
-    return {"filename": "x.png", "processing_time": 12.5, "timestamp": "2026-01-01T00:00:00Z", "results": results}
+    return {
+        "filename": "x.png",
+        "processing_time": 12.5,
+        "timestamp": "2026-01-01T00:00:00Z",
+        "results": results,
+    }
 
 
 def recognitions(callbacks) -> int:
@@ -46,7 +60,9 @@ def recognitions(callbacks) -> int:
 @pytest.fixture
 def make_user(db):
     def make(username: str, *, staff: bool = False):
-        return get_user_model().objects.create_user(username=username, password="pw-" + username, is_staff=staff)
+        return get_user_model().objects.create_user(
+            username=username, password="pw-" + username, is_staff=staff
+        )
 
     return make
 

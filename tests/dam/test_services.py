@@ -36,7 +36,9 @@ def signals_log():
 
 def test_create_stores_facts_sniffed_from_the_bytes(alice, media_root):
     data = png_bytes(size=(80, 50))
-    asset, created = services.asset_create(owner=alice, data=data, filename="dir/photo.jpg", camera_id=" cam-1 ")
+    asset, created = services.asset_create(
+        owner=alice, data=data, filename="dir/photo.jpg", camera_id=" cam-1 "
+    )
     assert created
     assert asset.content_type == "image/png"  # from the bytes, not the .jpg name
     assert (asset.width, asset.height, asset.size) == (80, 50, len(data))
@@ -111,7 +113,9 @@ def test_readings_record_replaces_model_readings_and_keeps_reviews(alice, signal
     services.reading_review(reading=first, reviewer=alice, status="corrected", corrected_plate="AB12 CDF")
     services.reading_review(reading=second, reviewer=alice, status="rejected")
     # The model now reads the first plate differently, misses the second and finds a third.
-    result = engine_result("ab12cdx", "new111", boxes=[first.box, {"xmin": 500, "ymin": 10, "xmax": 580, "ymax": 30}])
+    result = engine_result(
+        "ab12cdx", "new111", boxes=[first.box, {"xmin": 500, "ymin": 10, "xmax": 580, "ymax": 30}]
+    )
     services.readings_record(asset=asset, result=result, model_version="v2")
     readings = {r.pk: r for r in asset.readings.all()}
     assert readings[first.pk].corrected_plate == "ab12cdf"
@@ -124,7 +128,9 @@ def test_readings_record_replaces_model_readings_and_keeps_reviews(alice, signal
     assert ("changed", [asset.pk]) in signals_log
     # Idempotent: the same result again changes nothing.
     services.readings_record(asset=asset, result=result, model_version="v2")
-    assert sorted(asset.readings.values_list("plate", flat=True)) == sorted(r.plate for r in readings.values())
+    assert sorted(asset.readings.values_list("plate", flat=True)) == sorted(
+        r.plate for r in readings.values()
+    )
 
 
 def test_review_rules(alice):
@@ -136,7 +142,9 @@ def test_review_rules(alice):
     assert info.value.code == "corrected_plate_required"
     with pytest.raises(ServiceError):
         services.reading_review(reading=reading, reviewer=alice, status="maybe")
-    reading = services.reading_review(reading=reading, reviewer=alice, status="approved", corrected_plate="zz")
+    reading = services.reading_review(
+        reading=reading, reviewer=alice, status="approved", corrected_plate="zz"
+    )
     assert (reading.review_status, reading.corrected_plate, reading.reviewer) == ("approved", "", alice)
     assert reading.reviewed_at is not None
     reading = services.reading_review(reading=reading, reviewer=alice, status="unreviewed")
@@ -167,7 +175,9 @@ def test_reprocess_resets_and_queues(alice, django_capture_on_commit_callbacks):
     assert asset.readings.count() == 1  # kept until the new result replaces them
 
 
-def test_sweep_requeues_stuck_and_gives_up_after_max_attempts(alice, settings, django_capture_on_commit_callbacks):
+def test_sweep_requeues_stuck_and_gives_up_after_max_attempts(
+    alice, settings, django_capture_on_commit_callbacks
+):
     settings.PLATELENS_STUCK_AFTER_SECONDS = 60
     settings.PLATELENS_MAX_ATTEMPTS = 2
     old = timezone.now() - dt.timedelta(minutes=5)
