@@ -275,7 +275,9 @@ class EmbeddedBackend(SearchBackend):
         return candidates, (tier_sql, tier_params), (original_sql, [])
 
     def search(self, query):
-        where = ["e.owner_id = %s"]
+        # With a text query the candidate ids drive the plan; `+` keeps SQLite from scanning the owner's rows.
+        owner = "+e.owner_id" if self.engine == "sqlite" and not query.text.empty else "e.owner_id"
+        where = [f"{owner} = %s"]
         params: list = [query.owner_id]
         for column in ("camera_id", "region", "color", "review_status"):
             value = getattr(query, column)
@@ -308,7 +310,7 @@ class EmbeddedBackend(SearchBackend):
 
         with connection.cursor() as cursor:
             cursor.execute(
-                f"{select} ORDER BY tier, taken_at DESC, id DESC LIMIT %s OFFSET %s",
+                f"{select} ORDER BY {'' if text.empty else 'tier, '}taken_at DESC, id DESC LIMIT %s OFFSET %s",
                 [*select_params, query.limit, query.offset],
             )
             page = cursor.fetchall()
