@@ -69,6 +69,8 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     response_status = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # When the next attempt is due; a pending delivery long past it lost its task and is re-queued.
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
     created_on = models.DateTimeField(default=timezone.now, editable=False)
     finished_on = models.DateTimeField(null=True, blank=True)
 

@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
@@ -142,14 +141,9 @@ def recognition_run(
     if region_strict:
         result = _filter_regions(result, regions)
     elapsed_ms = (time.monotonic() - started) * 1000.0
-    with transaction.atomic():
-        ApiCall.objects.create(
-            user=user,
-            api=api,
-            asset=asset,
-            plates=len(result.get("results", [])),
-            processing_time_ms=elapsed_ms,
-        )
+    ApiCall.objects.create(
+        user=user, api=api, asset=asset, plates=len(result.get("results", [])), processing_time_ms=elapsed_ms
+    )
     recognition = Recognition(
         result=result,
         asset=asset,

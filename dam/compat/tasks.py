@@ -11,3 +11,9 @@ def deliver_webhook(self, delivery_id: int) -> str:
     if outcome == webhooks.Outcome.RETRY:
         raise self.retry(countdown=webhooks.backoff_seconds(self.request.retries + 1))
     return outcome
+
+
+@shared_task(ignore_result=True)
+def requeue_stale_deliveries() -> int:
+    """Periodic (beat): deliveries whose task was lost are queued again."""
+    return webhooks.deliveries_requeue()

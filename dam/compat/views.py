@@ -83,6 +83,8 @@ class PlateReaderView(VendorView):
     """POST /v1/plate-reader/ and POST /alpr (SDK path)."""
 
     def post(self, request):
+        if not hasattr(request.data, "get"):
+            raise ServiceError("invalid_parameter", "The body must be a form or a JSON object.")
         data, filename = self._upload(request)
         regions = inputs.parse_regions(_values(request.data, "regions"))
         camera_id = str(request.data.get("camera_id") or "").strip()
@@ -270,6 +272,8 @@ class ScaleflexLicensePlateView(VendorView):
         return scaleflex.error_response(error)
 
     def post(self, request):
+        if not hasattr(request.data, "get"):
+            raise ServiceError("invalid_parameter", "The body must be a form or a JSON object.")
         uploaded = request.FILES.get("file") or next(iter(request.FILES.values()), None)
         if uploaded is not None:
             data, filename = inputs.read_file(uploaded, field_name="file"), uploaded.name or ""

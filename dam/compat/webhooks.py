@@ -4,6 +4,7 @@ in the admin)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import requests
@@ -44,7 +45,6 @@ def image_done_enqueue(*, owner, recognition) -> list[int]:
     """Create a pending delivery per active image.done webhook of `owner`; the Celery task is queued when
     the surrounding transaction commits."""
     from .shapes import platerecognizer
-    from .tasks import deliver_webhook
 
     hooks = list(Webhook.objects.filter(owner=owner, is_active=True, event=Webhook.Event.IMAGE_DONE))
     if not hooks:
@@ -57,8 +57,33 @@ def image_done_enqueue(*, owner, recognition) -> list[int]:
             webhook=hook, event=hook.event, payload=platerecognizer.webhook_payload(webhook=hook, data=data)
         )
         ids.append(delivery.id)
-        transaction.on_commit(lambda pk=delivery.id: deliver_webhook.delay(pk))
+        transaction.on_commit(lambda pk=delivery.id: _queue(pk), robust=True)
     return ids
+
+
+def _queue(delivery_id: int) -> None:
+    from .tasks import deliver_webhook
+
+    deliver_webhook.delay(delivery_id)
+
+
+def stale_after_seconds() -> int:
+    return int(getattr(settings, "PLATELENS_WEBHOOK_STALE_SECONDS", 600))
+
+
+def deliveries_requeue(*, now=None) -> int:
+    """Re-queue pending deliveries whose attempt is long overdue (their task was lost: broker or worker
+    crash). Returns how many were queued."""
+    now = now or timezone.now()
+    stale = WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING,
+        next_attempt_at__lt=now - dt.timedelta(seconds=stale_after_seconds()),
+    ).values_list("pk", flat=True)
+    ids = list(stale[:500])
+    WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
+    for pk in ids:
+        _queue(pk)
+    return len(ids)
 
 
 class Outcome:
@@ -111,6 +136,7 @@ def delivery_attempt(delivery_id: int) -> str:
         Webhook.objects.filter(pk=hook.pk).update(consecutive_failures=0)
         return Outcome.DELIVERED
     if delivery.attempts < max_attempts():
+        delivery.next_attempt_at = timezone.now() + dt.timedelta(seconds=backoff_seconds(delivery.attempts))
         delivery.save()
         return Outcome.RETRY
     delivery.status = WebhookDelivery.Status.FAILED

@@ -71,12 +71,21 @@ def celery_eager():
 
 
 def assert_searchable(owner, plate: str) -> Asset:
-    """The recognized plate is stored on the owner's asset, as search reads it."""
+    """The recognized plate is stored on the owner's asset and found by the search API (GET /api/search/)."""
+    from search.indexing import process_outbox
+
     reading = (
         PlateReading.objects.filter(asset__owner=owner, plate=plate.lower()).select_related("asset").first()
     )
     assert reading is not None, f"no stored reading {plate!r}"
     assert reading.asset.status == Asset.Status.DONE
+    process_outbox(due_only=False)  # what the search worker does after the commit
+    client = APIClient()
+    client.force_authenticate(owner)
+    response = client.get("/api/search/", {"q": plate})
+    assert response.status_code == 200, response.content
+    found = {hit["asset"]["request_uuid"] for hit in response.json()["results"]}
+    assert str(reading.asset.request_uuid) in {str(u) for u in found}, response.json()
     return reading.asset
 
 

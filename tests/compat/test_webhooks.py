@@ -3,12 +3,14 @@ HTTP server, retries with backoff, disabling a failing target and telling its ow
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from dam.compat import webhooks
 from dam.compat.models import Webhook, WebhookDelivery
@@ -151,3 +153,18 @@ def test_backoff_doubles_and_is_capped(settings):
     settings.PLATELENS_WEBHOOK_BACKOFF_SECONDS = 10
     assert [webhooks.backoff_seconds(n) for n in (1, 2, 3, 4)] == [10, 20, 40, 80]
     assert webhooks.backoff_seconds(30) == 3600
+
+
+def test_a_delivery_whose_task_was_lost_is_requeued(alice, receiver, celery_eager, settings):
+    settings.PLATELENS_WEBHOOK_STALE_SECONDS = 60
+    hook = Webhook.objects.create(owner=alice, target=receiver.url)
+    lost = _delivery(hook)
+    WebhookDelivery.objects.filter(pk=lost.pk).update(
+        next_attempt_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    fresh = _delivery(hook)  # just queued: not touched
+    assert webhooks.deliveries_requeue() == 1
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert lost.status == WebhookDelivery.Status.DELIVERED and len(receiver.requests) == 1
+    assert fresh.status == WebhookDelivery.Status.PENDING
