@@ -197,10 +197,10 @@ def readings_record(*, asset: Asset, result: dict, model_version: str) -> list[P
 def asset_recognize(*, asset: Asset, regions=(), engine_options: dict | None = None) -> dict:
     """Run the engine in this process on the stored file, store its readings, and return its result
     (Plate Recognizer shape). Engine refusals mark the asset failed and raise ServiceError."""
-    from plates.pipeline import get_pipeline
-
     _set_status(asset, Asset.Status.PROCESSING, error="", attempts=F("attempts") + 1)
     try:
+        from plates.pipeline import get_pipeline
+
         pipeline = get_pipeline()
         with asset.file.open("rb") as handle:
             data = handle.read()
