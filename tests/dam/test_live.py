@@ -5,6 +5,7 @@ mid-task whose asset the sweep re-queues, and a real headless Chromium uploading
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -172,12 +173,19 @@ def test_worker_killed_mid_task_and_the_sweep_requeues(tmp_path_factory):
     project.close()
 
 
-def test_serve_stops_cleanly_on_sigterm(tmp_path_factory):
+def test_serve_stops_cleanly_on_sigterm_and_fails_when_a_child_dies(tmp_path_factory):
     project = new_project(tmp_path_factory, "stop")
     project.start_server("serve")
     proc = next(p for p, _ in project.processes if p.name == "serve")
     assert project.stop(proc, signal.SIGTERM) == 0
-    assert "platelens: stopped." in project.log("serve")
+    assert "Warm shutdown" in project.log("serve") and "platelens: stopped." in project.log("serve")
+
+    project.start_server("serve-2")
+    proc = next(p for p, _ in project.processes if p.name == "serve-2")
+    web_pid = int(re.search(r"\(pid (\d+)\)", project.log("serve-2")).group(1))
+    os.kill(web_pid, signal.SIGKILL)
+    assert proc.wait(30) != 0
+    assert "the web process exited" in project.log("serve-2")
     project.close()
 
 
