@@ -94,7 +94,8 @@
       drawBoxes(this.figure, asset.width, asset.height, asset.readings.filter(function (r) { return r.review_status !== "rejected"; }));
       var old = this.card.querySelector("ul.readings");
       if (old) old.remove();
-      this.card.insertBefore(readingsList(asset.readings), this.state.nextSibling);
+      if (asset.status === "done") this.card.insertBefore(readingsList(asset.readings), this.state.nextSibling);
+      else this.card.classList.add("failed");
       return;
     }
     setTimeout(function () {
