@@ -70,7 +70,7 @@ def _claim(limit: int, due_only: bool) -> dict[int, list[int]]:
         if due_only:
             rows = rows.filter(next_attempt_at__lte=now)
         claimed: dict[int, list[int]] = {}
-        for row_id, asset_id in rows.order_by("id").values_list("id", "asset_id"):
+        for row_id, asset_id in rows.order_by("id").values_list("id", "asset_id")[: limit * 10]:
             if asset_id not in claimed and len(claimed) >= limit:
                 continue
             claimed.setdefault(asset_id, []).append(row_id)

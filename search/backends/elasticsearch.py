@@ -161,7 +161,8 @@ class ElasticsearchBackend(SearchBackend):
         try:
             self.ensure_index()
             if documents:
-                helpers.bulk(self.client, self._actions(self.alias, documents))
+                # wait_for: once written, a document is visible to the delete_by_query of any later change.
+                helpers.bulk(self.client, self._actions(self.alias, documents), refresh="wait_for")
             # Index first, then drop what the assets no longer have: searches never see a gap.
             self.client.delete_by_query(
                 index=self.alias,
