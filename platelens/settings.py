@@ -161,6 +161,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AssetStatusEnum": "dam.models.Asset.Status",
+        "ReviewStatusEnum": "dam.models.PlateReading.Review",
+    },
 }
 
 # Per-user monthly call quota for the recognition APIs (0 = unlimited).
