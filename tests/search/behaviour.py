@@ -5,13 +5,15 @@ the `world` fixture (conftest.py) fills the database and rebuilds that backend's
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from search.backends.base import SearchQuery
 from search.documents import all_documents, documents_for_assets
-from search.text import PlateQuery, Tier
+from search.text import PlateQuery, Tier, fold, normalize
+from tests.search import factories as f
 
 
 def when(day: str) -> datetime:
@@ -163,3 +165,31 @@ class BackendBehaviour:
         backend.refresh()
         assert backend.count() == 10
         assert plates(search(backend, world.alice, "AB1234"))[0] == "AB-1234"
+
+    def test_agrees_with_the_reference_semantics_on_random_plates(self, backend, db):
+        """Every hit and its rank equal what PlateQuery.tier_of says, on random plates and queries."""
+        rng = random.Random(42)
+        owner = f.user("randy")
+        alphabet = "AB0O8DQ1IL2Z5S6GXYK7"
+        readings = []
+        for n in range(120):
+            item = f.asset(owner, timestamp=when("2024-01-01") + timedelta(hours=n * 7 % 120))
+            plate = "".join(rng.choice(alphabet) for _ in range(rng.randint(4, 7)))
+            readings.append(f.reading(item, plate))
+        backend.rebuild(all_documents())
+        backend.refresh()
+        texts = []
+        for reading in rng.sample(readings, 12):
+            p = reading.plate
+            texts += [p, p[1:4], p[:2], f"{p[:2]}?{p[3:4]}*", f"*{p[-2:]}", p[:-1] + "K", p + "Y"]
+        by_id = {r.pk: r for r in readings}
+        for text in texts:
+            q = PlateQuery.parse(text)
+            got = [(h.document.reading_id, h.tier) for h in search(backend, owner, text, limit=200).hits]
+            expected = []
+            for r in readings:
+                tier = q.tier_of(normalize(r.plate), fold(r.plate))
+                if tier is not None:
+                    expected.append((tier, -r.asset.timestamp.timestamp(), -r.pk))
+            want = [(-neg_id, tier) for tier, _t, neg_id in sorted(expected)]
+            assert got == want, f"query {text!r}: {[(by_id[i].plate, t) for i, t in got]}"
