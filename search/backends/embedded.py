@@ -24,7 +24,7 @@ from search.text import PlateQuery, Tier, reverse
 TABLE = PlateIndexEntry._meta.db_table
 FTS_TABLE = "search_plate_fts"
 NO_MATCH = 9
-# Fields of the two searchable texts: (folded, reversed folded, normalised).
+# Columns of the two searchable texts: (folded, reversed folded, normalised).
 EFFECTIVE = ("folded", "folded_rev", "norm")
 ORIGINAL = ("original_folded", "original_folded_rev", "original_norm")
 
@@ -213,66 +213,65 @@ class EmbeddedBackend(SearchBackend):
         return PlateIndexEntry.objects.count()
 
     # --- search -------------------------------------------------------------------------------------
-    def _text_sql(self, query: SearchQuery) -> tuple[list[tuple[str, list]], tuple[str, list], str]:
-        """Candidate-id subqueries, the tier expression, and the original-match expression."""
-        q = query.text
-        d = self.dialect
-        fieldsets = [EFFECTIVE, ORIGINAL] if query.include_original else [EFFECTIVE]
-        candidates: list[tuple[str, list]] = []
-        tiers: list[tuple[str, list]] = []
+    def _candidates(
+        self, query: SearchQuery, fieldsets: list[tuple[str, str, str]]
+    ) -> list[tuple[str, list]]:
+        """Index lookups whose UNION holds every matching reading id (and little else)."""
+        q, d, owner = query.text, self.dialect, query.owner_id
         if q.is_wildcard:
-            for folded, _rev, _norm in fieldsets:
-                candidates.append(d.wildcard_ids(folded, query.owner_id, q))
-                test, params = d.wildcard_test(f"e.{folded}", q)
-                tiers.append((f"CASE WHEN {test} THEN {int(Tier.FRAGMENT)} ELSE {NO_MATCH} END", params))
+            return [d.wildcard_ids(folded, owner, q) for folded, _rev, _norm in fieldsets]
+        if q.is_short:
+            lookups = [d.prefix(folded, q.folded) for folded, _rev, _norm in fieldsets]
+            return [(f"SELECT id FROM {TABLE} WHERE owner_id = %s AND {c}", [owner, *p]) for c, p in lookups]
+        # Exact and confusion-equal plates contain the query too: the trigram lookup finds them.
+        candidates = [d.fragment_ids([folded for folded, _rev, _norm in fieldsets], owner, q.folded)]
+        if q.allows_fuzzy:
+            # One edit away: the left half survives as a prefix or the right half as a suffix.
+            left, right = q.fuzzy_halves()
+            for folded, rev, _norm in fieldsets:
+                edit, edit_params = d.within_one_edit(folded, q.folded)
+                for column, part in ((folded, left), (rev, reverse(right))):
+                    cond, params = d.prefix(column, part)
+                    sql = f"SELECT id FROM {TABLE} WHERE owner_id = %s AND {cond} AND {edit}"
+                    candidates.append((sql, [owner, *params, *edit_params]))
+        return candidates
+
+    def _tier(self, q: PlateQuery, folded: str, norm: str) -> tuple[str, list]:
+        """SQL for the tier a row reaches through one searchable text (NO_MATCH when none)."""
+        d = self.dialect
+        if q.is_wildcard:
+            test, params = d.wildcard_test(f"e.{folded}", q)
+            return f"CASE WHEN {test} THEN {int(Tier.FRAGMENT)} ELSE {NO_MATCH} END", params
+        if q.is_short:
+            fragment = (f"substr(e.{folded}, 1, {len(q.folded)}) = %s", [q.folded])
         else:
-            if not q.is_short:
-                candidates.append(d.fragment_ids([f for f, _r, _n in fieldsets], query.owner_id, q.folded))
-            for folded, rev, norm in fieldsets:
-                if q.is_short:
-                    cond, params = d.prefix(folded, q.folded)
-                    candidates.append(
-                        (f"SELECT id FROM {TABLE} WHERE owner_id = %s AND {cond}", [query.owner_id, *params])
-                    )
-                    frag = (f"substr(e.{folded}, 1, {len(q.folded)}) = %s", [q.folded])
-                else:
-                    frag = d.contains(f"e.{folded}", q.folded)
-                case = [
-                    f"WHEN e.{norm} = %s THEN {int(Tier.EXACT)}",
-                    f"WHEN e.{folded} = %s THEN {int(Tier.CONFUSION)}",
-                ]
-                params = [q.norm, q.folded]
-                case.append(f"WHEN {frag[0]} THEN {int(Tier.FRAGMENT)}")
-                params += frag[1]
-                if q.allows_fuzzy:
-                    edit = d.within_one_edit(f"e.{folded}", q.folded)
-                    case.append(f"WHEN {edit[0]} THEN {int(Tier.FUZZY)}")
-                    params += edit[1]
-                    left, right = q.fuzzy_halves()
-                    for column, part in ((folded, left), (rev, reverse(right))):
-                        cond, cparams = d.prefix(column, part)
-                        test, tparams = d.within_one_edit(folded, q.folded)
-                        candidates.append(
-                            (
-                                f"SELECT id FROM {TABLE} WHERE owner_id = %s AND {cond} AND {test}",
-                                [query.owner_id, *cparams, *tparams],
-                            )
-                        )
-                tiers.append((f"CASE {' '.join(case)} ELSE {NO_MATCH} END", params))
-        if len(tiers) == 1:
-            tier_sql, tier_params = tiers[0]
-            original_sql = "0"
-        else:
-            tier_sql = (
-                f"min({tiers[0][0]}, {tiers[1][0]})"
-                if self.engine == "sqlite"
-                else (f"least({tiers[0][0]}, {tiers[1][0]})")
-            )
-            tier_params = tiers[0][1] + tiers[1][1]
-            original_sql = f"CASE WHEN {tiers[1][0]} < {tiers[0][0]} THEN 1 ELSE 0 END"
-            tier_params_original = tiers[1][1] + tiers[0][1]
-            return candidates, (tier_sql, tier_params), (original_sql, tier_params_original)
-        return candidates, (tier_sql, tier_params), (original_sql, [])
+            fragment = d.contains(f"e.{folded}", q.folded)
+        whens = [
+            (f"e.{norm} = %s", [q.norm], Tier.EXACT),
+            (f"e.{folded} = %s", [q.folded], Tier.CONFUSION),
+            (*fragment, Tier.FRAGMENT),
+        ]
+        if q.allows_fuzzy:
+            whens.append((*d.within_one_edit(f"e.{folded}", q.folded), Tier.FUZZY))
+        sql = " ".join(f"WHEN {cond} THEN {int(tier)}" for cond, _params, tier in whens)
+        return f"CASE {sql} ELSE {NO_MATCH} END", [p for _cond, params, _tier in whens for p in params]
+
+    def _text_sql(
+        self, query: SearchQuery
+    ) -> tuple[list[tuple[str, list]], tuple[str, list], tuple[str, list]]:
+        """Candidate-id subqueries, the tier expression, and the 'matched the original reading' expression."""
+        fieldsets = [EFFECTIVE, ORIGINAL] if query.include_original else [EFFECTIVE]
+        candidates = self._candidates(query, fieldsets)
+        effective = self._tier(query.text, "folded", "norm")
+        if not query.include_original:
+            return candidates, effective, ("0", [])
+        original = self._tier(query.text, "original_folded", "original_norm")
+        smallest = "min" if self.engine == "sqlite" else "least"
+        return (
+            candidates,
+            (f"{smallest}({effective[0]}, {original[0]})", effective[1] + original[1]),
+            (f"CASE WHEN {original[0]} < {effective[0]} THEN 1 ELSE 0 END", original[1] + effective[1]),
+        )
 
     def search(self, query):
         # With a text query the candidate ids drive the plan; `+` keeps SQLite from scanning the owner's rows.
