@@ -1,0 +1,50 @@
+"""Search follows the real DAM services (they send assets_changed / assets_deleted in their transactions)."""
+
+import pytest
+
+from dam import services
+from search.backends import get_backend
+from search.models import IndexOutbox
+from tests.search import factories as f
+from tests.search.behaviour import plates, search
+
+
+@pytest.fixture
+def setup(db, settings, eager_celery):
+    settings.SEARCH_BACKEND = "embedded"
+    return get_backend(), f.user("alice")
+
+
+def result(*plates_: str) -> dict:
+    return {
+        "results": [
+            {"plate": p, "score": 0.9, "dscore": 0.9, "box": {"xmin": 10 + 200 * i, "ymin": 10, "xmax": 150 + 200 * i, "ymax": 50},
+             "region": {"code": "de"}, "color": "white"}
+            for i, p in enumerate(plates_)
+        ],
+        "processing_time": 12.0,
+    }  # fmt: skip
+
+
+def test_recording_reviewing_editing_and_deleting(setup, django_capture_on_commit_callbacks):
+    backend, alice = setup
+    asset = f.asset(alice, camera_id="gate-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.readings_record(asset=asset, result=result("ab1234", "cd5678"), model_version="test")
+    assert set(plates(search(backend, alice, "AB12"))) == {"ab1234"}
+    assert search(backend, alice, "cd5678").hits[0].document.box["xmin"] == 210
+
+    reading = asset.readings.get(plate="cd5678")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reading_review(reading=reading, reviewer=alice, status="corrected", corrected_plate="CD5679")
+    assert plates(search(backend, alice, "CD5679")) == ["cd5679"]
+    assert search(backend, alice, "CD5679").hits[0].tier.label == "exact"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.asset_update(asset=asset, camera_id="gate-9")
+    assert search(backend, alice, camera_id="gate-9").total == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.asset_delete(asset=asset)
+    assert search(backend, alice).total == 0
+    assert IndexOutbox.objects.count() == 0
