@@ -164,7 +164,7 @@ class AssetAdmin(admin.ModelAdmin):
 
     @admin.display(description="image with plate boxes")
     def image(self, asset: Asset) -> str:
-        html = render_to_string("dam/_annotated_image.html", {"asset": asset, "max_width": "900px"})
+        html = render_to_string("dam/_annotated_image.html", {"asset": asset, "max_width": "700px"})
         return format_html(
             '<link rel="stylesheet" href="{}">{}<script src="{}"></script>',
             static("dam/assets.css"),
@@ -233,17 +233,7 @@ class AssetAdmin(admin.ModelAdmin):
 @admin.register(PlateReading)
 class PlateReadingAdmin(admin.ModelAdmin):
     form = ReviewForm
-    list_display = [
-        "crop",
-        "plate",
-        "effective_plate",
-        "score",
-        "asset_link",
-        "review_status",
-        "corrected_plate",
-        "reviewer",
-        "reviewed_at",
-    ]
+    list_display = ["crop", "plate", "score", "review_status", "corrected_plate", "asset_link", "reviewer"]
     list_display_links = ["crop"]
     list_editable = ["review_status", "corrected_plate"]
     list_filter = ["review_status", "asset__status", "asset__camera_id", "created_on", "region_code", "color"]

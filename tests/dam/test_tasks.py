@@ -25,13 +25,17 @@ def test_task_skips_deleted_and_finished_assets(alice):
 def test_sweep_task(alice, settings):
     settings.PLATELENS_STUCK_AFTER_SECONDS = 1
     asset, _ = services.asset_create(owner=alice, data=png_bytes(), enqueue=False)
-    Asset.objects.filter(pk=asset.pk).update(status="processing", status_changed_at=timezone.now() - dt.timedelta(hours=1))
+    Asset.objects.filter(pk=asset.pk).update(
+        status="processing", status_changed_at=timezone.now() - dt.timedelta(hours=1)
+    )
     assert sweep_stuck_assets.run()["requeued"] == [asset.pk]
 
 
 @pytest.mark.slow
 def test_recognize_reads_the_plate_and_keeps_corrections_on_rerun(alice):
-    asset, _ = services.asset_create(owner=alice, data=plate_photo("AB12CDE", seed=1), filename="car.jpg", enqueue=False)
+    asset, _ = services.asset_create(
+        owner=alice, data=plate_photo("AB12CDE", seed=1), filename="car.jpg", enqueue=False
+    )
     assert recognize_asset.run(asset.pk) == "done"
     asset.refresh_from_db()
     assert asset.status == "done" and asset.model_version and asset.attempts == 1
