@@ -131,7 +131,8 @@ def test_rest_flow_on_redis(tmp_path_factory):
         token = project.manage("issue_token", "alice", "--create").strip()
         base = project.start_server()
         rest_flow(base, token)
-        assert "redis://127.0.0.1" in project.log("serve")  # the worker really used Redis
+        transport = next(line for line in project.log("serve").splitlines() if "transport:" in line)
+        assert "redis://" in transport and f"127.0.0.1:{port}/0" in transport  # the worker really used Redis
     finally:
         project.close()
         redis_proc.terminate()
