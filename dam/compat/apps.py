@@ -1,4 +1,5 @@
-"""App config for the vendor-compatible APIs: registers the webhook sweep with beat."""
+"""App config for the vendor-compatible APIs: registers the webhook sweep with beat, and image.done for
+uploads the DAM worker recognizes."""
 
 from django.apps import AppConfig
 from django.conf import settings
@@ -21,3 +22,9 @@ class CompatConfig(AppConfig):
         from platelens.celery import app
 
         app.conf.beat_schedule = {**(app.conf.beat_schedule or {}), **schedule}
+
+        from celery.signals import task_success
+
+        from .webhooks import on_dam_task_success
+
+        task_success.connect(on_dam_task_success, dispatch_uid="compat-image-done-after-dam-task")

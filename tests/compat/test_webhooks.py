@@ -168,3 +168,21 @@ def test_a_delivery_whose_task_was_lost_is_requeued(alice, receiver, celery_eage
     fresh.refresh_from_db()
     assert lost.status == WebhookDelivery.Status.DELIVERED and len(receiver.requests) == 1
     assert fresh.status == WebhookDelivery.Status.PENDING
+
+
+@pytest.mark.slow
+def test_uploads_recognized_by_the_dam_worker_also_send_image_done(
+    alice, receiver, celery_eager, photo, django_capture_on_commit_callbacks
+):
+    from dam.services import asset_create
+    from dam.tasks import recognize_asset
+
+    hook = Webhook.objects.create(owner=alice, target=receiver.url)
+    asset, _ = asset_create(owner=alice, data=photo, filename="gate.jpg", camera_id="cam-2", enqueue=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        recognize_asset.apply(args=[asset.id])
+    assert len(receiver.requests) == 1
+    payload = receiver.requests[0]["json"]
+    assert payload["hook"] == {"target": hook.target, "id": hook.id, "event": "image.done"}
+    assert payload["data"]["filename"] == "gate.jpg" and payload["data"]["camera_id"] == "cam-2"
+    assert [r["plate"] for r in payload["data"]["results"]] == [PLATE_TEXT.lower()]
