@@ -73,14 +73,16 @@ class _SqliteDialect(_Dialect):
         ]
 
     def wildcard_ids(self, column, owner_id, query):
+        # The GLOB test runs on the (owner, folded) index entries: only true matches reach the table.
         prefix = query.literal_prefix
         if len(prefix) >= 2 or (prefix and len(query.longest_literal) < 3):
             cond, params = self.prefix(column, prefix)
-            return f"SELECT id FROM {TABLE} WHERE owner_id = %s AND {cond}", [owner_id, *params]
+            sql = f"SELECT id FROM {TABLE} WHERE owner_id = %s AND {cond} AND {column} GLOB %s"
+            return sql, [owner_id, *params, query.folded]
         if len(query.longest_literal) >= 3:
             # FTS5 trigram answers LIKE from its index when the pattern has a 3-character literal run.
             return f"SELECT rowid FROM {FTS_TABLE} WHERE {column} LIKE %s", [_like_pattern(query)]
-        return f"SELECT id FROM {TABLE} WHERE owner_id = %s", [owner_id]
+        return f"SELECT id FROM {TABLE} WHERE owner_id = %s AND {column} GLOB %s", [owner_id, query.folded]
 
     def wildcard_test(self, column, query):
         return f"{column} GLOB %s", [query.folded]
@@ -307,35 +309,39 @@ class EmbeddedBackend(SearchBackend):
             )
             select_params = [*tier_params, *orig_params, *union_params, *params]
 
+        # One statement: the matches are computed once, then paged, counted and faceted.
+        order = "taken_at DESC, id DESC" if text.empty else "tier, taken_at DESC, id DESC"
+        parts = [
+            "SELECT 'hit' AS kind, id, tier, original, CAST(NULL AS varchar(100)) AS value, rn AS n FROM"
+            f" (SELECT id, tier, original, row_number() OVER (ORDER BY {order}) AS rn FROM m) ranked"
+            " WHERE rn > %s AND rn <= %s",
+            "SELECT 'total', NULL, NULL, NULL, NULL, count(*) FROM m",
+        ]
+        if query.facets:
+            for column in ("camera_id", "region", "color", "review_status"):
+                parts.append(
+                    f"SELECT '{column}', NULL, NULL, NULL, {column}, count(*) FROM m GROUP BY {column}"
+                )
+            month = self.dialect.month("taken_at")
+            parts.append(f"SELECT 'month', NULL, NULL, NULL, {month}, count(*) FROM m GROUP BY {month}")
+        materialized = "MATERIALIZED " if self.engine == "sqlite" or connection.pg_version >= 120000 else ""
+        sql = f"WITH m AS {materialized}({select}) " + " UNION ALL ".join(parts)
+        page: list[tuple] = []
+        facets: dict[str, list[tuple[str, int]]] = {}
+        total = 0
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"{select} ORDER BY {'' if text.empty else 'tier, '}taken_at DESC, id DESC LIMIT %s OFFSET %s",
-                [*select_params, query.limit, query.offset],
-            )
-            page = cursor.fetchall()
-            facets: dict[str, list[tuple[str, int]]] = {}
-            total = None
-            if query.facets:
-                parts = ["SELECT 'total', '', count(*) FROM m"]
-                for column in ("camera_id", "region", "color", "review_status"):
-                    parts.append(f"SELECT '{column}', {column}, count(*) FROM m GROUP BY {column}")
-                parts.append(f"SELECT 'month', {self.dialect.month('taken_at')}, count(*) FROM m GROUP BY 2")
-                materialized = (
-                    "MATERIALIZED " if self.engine == "sqlite" or connection.pg_version >= 120000 else ""
-                )
-                cursor.execute(
-                    f"WITH m AS {materialized}({select}) " + " UNION ALL ".join(parts), select_params
-                )
-                for facet, value, count in cursor.fetchall():
-                    if facet == "total":
-                        total = count
-                    elif value:
-                        facets.setdefault(facet, []).append((value, count))
-                for values in facets.values():
-                    values.sort(key=lambda item: (-item[1], item[0]))
-            else:
-                cursor.execute(f"SELECT count(*) FROM ({select}) c", select_params)
-                total = cursor.fetchone()[0]
+            cursor.execute(sql, [*select_params, query.offset, query.offset + query.limit])
+            for kind, reading_id, tier, original, value, number in cursor.fetchall():
+                if kind == "hit":
+                    page.append((number, reading_id, tier, original))
+                elif kind == "total":
+                    total = number
+                elif value:
+                    facets.setdefault(kind, []).append((value, number))
+        page.sort()
+        page = [row[1:] for row in page]
+        for values in facets.values():
+            values.sort(key=lambda item: (-item[1], item[0]))
 
         entries = PlateIndexEntry.objects.in_bulk([row[0] for row in page])
         hits = [
@@ -347,7 +353,7 @@ class EmbeddedBackend(SearchBackend):
             for row in page
             if row[0] in entries
         ]
-        return SearchResults(total=total or 0, hits=hits, facets=facets)
+        return SearchResults(total=total, hits=hits, facets=facets)
 
 
 def register_sqlite_functions(sender, connection, **kwargs) -> None:
