@@ -232,9 +232,11 @@ class EmbeddedBackend(SearchBackend):
             left, right = q.fuzzy_halves()
             for folded, rev, _norm in fieldsets:
                 edit, edit_params = d.within_one_edit(folded, q.folded)
+                # The length test is cheap and spares most edit-distance calls.
+                length = f"length({folded}) BETWEEN {len(q.folded) - 1} AND {len(q.folded) + 1}"
                 for column, part in ((folded, left), (rev, reverse(right))):
                     cond, params = d.prefix(column, part)
-                    sql = f"SELECT id FROM {TABLE} WHERE owner_id = %s AND {cond} AND {edit}"
+                    sql = f"SELECT id FROM {TABLE} WHERE owner_id = %s AND {cond} AND {length} AND {edit}"
                     candidates.append((sql, [owner, *params, *edit_params]))
         return candidates
 
