@@ -231,11 +231,15 @@ class EmbeddedBackend(SearchBackend):
             # One edit away: the left half survives as a prefix or the right half as a suffix.
             left, right = q.fuzzy_halves()
             for folded, rev, _norm in fieldsets:
-                edit, edit_params = d.within_one_edit(folded, q.folded)
-                # The length test is cheap and spares most edit-distance calls.
-                length = f"length({folded}) BETWEEN {len(q.folded) - 1} AND {len(q.folded) + 1}"
-                for column, part in ((folded, left), (rev, reverse(right))):
+                # Each lookup reads only its (owner, column) index: the edit distance of two reversed texts
+                # is theirs, and the cheap length test spares most edit-distance calls.
+                for column, part, target in (
+                    (folded, left, q.folded),
+                    (rev, reverse(right), reverse(q.folded)),
+                ):
                     cond, params = d.prefix(column, part)
+                    edit, edit_params = d.within_one_edit(column, target)
+                    length = f"length({column}) BETWEEN {len(target) - 1} AND {len(target) + 1}"
                     sql = f"SELECT id FROM {TABLE} WHERE owner_id = %s AND {cond} AND {length} AND {edit}"
                     candidates.append((sql, [owner, *params, *edit_params]))
         return candidates
