@@ -6,12 +6,14 @@ candidate ids are a UNION of those lookups; one outer query filters, ranks and p
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import islice
 
 from django.db import connection, transaction
 
 from search.backends.base import (
+    FACET_FIELDS,
     PlateDocument,
     SearchBackend,
     SearchHit,
@@ -281,14 +283,12 @@ class EmbeddedBackend(SearchBackend):
             (f"CASE WHEN {original[0]} < {effective[0]} THEN 1 ELSE 0 END", original[1] + effective[1]),
         )
 
-    def search(self, query):
+    def _filters(self, query: SearchQuery) -> tuple[list[str], list]:
         # With a text query the candidate ids drive the plan; `+` keeps SQLite from scanning the owner's rows.
         owner = "+e.owner_id" if self.engine == "sqlite" and not query.text.empty else "e.owner_id"
-        where = [f"{owner} = %s"]
-        params: list = [query.owner_id]
+        where, params = [f"{owner} = %s"], [query.owner_id]
         for column in ("camera_id", "region", "color", "review_status"):
-            value = getattr(query, column)
-            if value:
+            if value := getattr(query, column):
                 where.append(f"e.{column} = %s")
                 params.append(value)
         adapt = connection.ops.adapt_datetimefield_value
@@ -298,29 +298,25 @@ class EmbeddedBackend(SearchBackend):
         if query.taken_to:
             where.append("e.taken_at < %s")
             params.append(adapt(query.taken_to))
+        return where, params
 
-        text = query.text
-        if text.empty:
-            select = f"SELECT e.id AS id, NULL AS tier, 0 AS original, e.camera_id, e.region, e.color, e.review_status, e.taken_at FROM {TABLE} e WHERE {' AND '.join(where)}"
-            select_params = params
-        else:
-            candidates, (tier_sql, tier_params), (orig_sql, orig_params) = self._text_sql(query)
-            union = " UNION ".join(sql for sql, _p in candidates)
-            union_params = [p for _sql, ps in candidates for p in ps]
-            select = (
-                f"SELECT id, tier, original, camera_id, region, color, review_status, taken_at FROM ("
-                f"SELECT e.id AS id, {tier_sql} AS tier, {orig_sql} AS original, e.camera_id, e.region, e.color,"
-                f" e.review_status, e.taken_at FROM {TABLE} e"
-                f" WHERE e.id IN ({union}) AND {' AND '.join(where)}) m WHERE tier < {NO_MATCH}"
-            )
-            select_params = [*tier_params, *orig_params, *union_params, *params]
-
-        # One statement: the matches are computed once, then paged, counted and faceted.
-        order = "taken_at DESC, id DESC" if text.empty else "tier, taken_at DESC, id DESC"
+    def _matches(
+        self, query: SearchQuery, where: list[str], params: list
+    ) -> tuple[list, list[tuple], int, dict]:
+        """A text query in one statement: the matches are computed once, then paged, counted and faceted."""
+        candidates, (tier_sql, tier_params), (orig_sql, orig_params) = self._text_sql(query)
+        union = " UNION ".join(sql for sql, _p in candidates)
+        union_params = [p for _sql, ps in candidates for p in ps]
+        select = (
+            f"SELECT id, tier, original, camera_id, region, color, review_status, taken_at FROM ("
+            f"SELECT e.id AS id, {tier_sql} AS tier, {orig_sql} AS original, e.camera_id, e.region, e.color,"
+            f" e.review_status, e.taken_at FROM {TABLE} e"
+            f" WHERE e.id IN ({union}) AND {' AND '.join(where)}) m WHERE tier < {NO_MATCH}"
+        )
         parts = [
             "SELECT 'hit' AS kind, id, tier, original, CAST(NULL AS varchar(100)) AS value, rn AS n FROM"
-            f" (SELECT id, tier, original, row_number() OVER (ORDER BY {order}) AS rn FROM m) ranked"
-            " WHERE rn > %s AND rn <= %s",
+            " (SELECT id, tier, original, row_number() OVER (ORDER BY tier, taken_at DESC, id DESC) AS rn FROM m)"
+            " ranked WHERE rn > %s AND rn <= %s",
             "SELECT 'total', NULL, NULL, NULL, NULL, count(*) FROM m",
         ]
         if query.facets:
@@ -332,32 +328,74 @@ class EmbeddedBackend(SearchBackend):
             parts.append(f"SELECT 'month', NULL, NULL, NULL, {month}, count(*) FROM m GROUP BY {month}")
         materialized = "MATERIALIZED " if self.engine == "sqlite" or connection.pg_version >= 120000 else ""
         sql = f"WITH m AS {materialized}({select}) " + " UNION ALL ".join(parts)
-        page: list[tuple] = []
-        facets: dict[str, list[tuple[str, int]]] = {}
-        total = 0
+        page, total, facets = [], 0, {}
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*select_params, query.offset, query.offset + query.limit])
+            cursor.execute(
+                sql,
+                [
+                    *tier_params,
+                    *orig_params,
+                    *union_params,
+                    *params,
+                    query.offset,
+                    query.offset + query.limit,
+                ],
+            )
             for kind, reading_id, tier, original, value, number in cursor.fetchall():
                 if kind == "hit":
                     page.append((number, reading_id, tier, original))
                 elif kind == "total":
                     total = number
                 elif value:
-                    facets.setdefault(kind, []).append((value, number))
-        page.sort()
-        page = [row[1:] for row in page]
-        for values in facets.values():
-            values.sort(key=lambda item: (-item[1], item[0]))
+                    facets.setdefault(kind, Counter())[value] += number
+        return [row[1:] for row in sorted(page)], total, facets
 
+    def _browse(self, query: SearchQuery, where: list[str], params: list) -> tuple[list, int, dict]:
+        """No text: newest first from the (owner, taken_at) index; counts and facets in one grouped scan."""
+        condition = " AND ".join(where)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT e.id, NULL, 0 FROM {TABLE} e WHERE {condition}"
+                " ORDER BY e.taken_at DESC, e.id DESC LIMIT %s OFFSET %s",
+                [*params, query.limit, query.offset],
+            )
+            page = cursor.fetchall()
+            if not query.facets:
+                cursor.execute(f"SELECT count(*) FROM {TABLE} e WHERE {condition}", params)
+                return page, cursor.fetchone()[0], {}
+            month = self.dialect.month("e.taken_at")
+            cursor.execute(
+                f"SELECT e.camera_id, e.region, e.color, e.review_status, {month}, count(*) FROM {TABLE} e"
+                f" WHERE {condition} GROUP BY e.camera_id, e.region, e.color, e.review_status, {month}",
+                params,
+            )
+            total, facets = 0, {}
+            for *values, number in cursor.fetchall():
+                total += number
+                for name, value in zip(FACET_FIELDS, values, strict=True):
+                    if value:
+                        facets.setdefault(name, Counter())[value] += number
+        return page, total, facets
+
+    def search(self, query):
+        where, params = self._filters(query)
+        if query.text.empty:
+            page, total, counters = self._browse(query, where, params)
+        else:
+            page, total, counters = self._matches(query, where, params)
+        facets = {
+            name: sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+            for name, counter in counters.items()
+        }
         entries = PlateIndexEntry.objects.in_bulk([row[0] for row in page])
         hits = [
             SearchHit(
-                document=_document_from(entries[row[0]]),
-                tier=None if row[1] is None else Tier(row[1]),
-                matched_original=bool(row[2]),
+                document=_document_from(entries[reading_id]),
+                tier=None if tier is None else Tier(tier),
+                matched_original=bool(original),
             )
-            for row in page
-            if row[0] in entries
+            for reading_id, tier, original in page
+            if reading_id in entries
         ]
         return SearchResults(total=total, hits=hits, facets=facets)
 
