@@ -180,7 +180,11 @@ class ElasticsearchBackend(SearchBackend):
     def rebuild(self, documents):
         try:
             new = self._new_index()
-            count, _errors = helpers.bulk(self.client, self._actions(new, documents), chunk_size=2000)
+            try:
+                count, _errors = helpers.bulk(self.client, self._actions(new, documents), chunk_size=2000)
+            except ERRORS:
+                self.client.indices.delete(index=new, ignore_unavailable=True)  # no half-built orphan
+                raise
             self.client.indices.refresh(index=new)
             old = (
                 list(self.client.indices.get_alias(name=self.alias))
