@@ -8,7 +8,8 @@ backend accepted the write, otherwise it keeps its error and is retried with bac
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 BATCH_ASSETS = 200
 CLAIM_SECONDS = 120
 MAX_BACKOFF_SECONDS = 600
+PARK_FOR = timedelta(hours=6)
+PARKED = "parked: indexed while a rebuild ran; replayed into the new index when it ends"
 
 
 def _enqueue_after_commit() -> None:
@@ -66,7 +69,11 @@ def _claim(limit: int, due_only: bool) -> dict[int, list[int]]:
     now = timezone.now()
     with transaction.atomic():
         busy = IndexOutbox.objects.filter(claimed_until__gt=now).values("asset_id")
-        rows = IndexOutbox.objects.select_for_update(skip_locked=True).exclude(asset_id__in=busy)
+        rows = (
+            IndexOutbox.objects.select_for_update(skip_locked=True)
+            .exclude(op=IndexOutbox.Op.REBUILD)
+            .exclude(asset_id__in=busy)
+        )
         if due_only:
             rows = rows.filter(next_attempt_at__lte=now)
         claimed: dict[int, list[int]] = {}
@@ -110,10 +117,30 @@ def process_outbox(*, due_only: bool = True, max_batches: int | None = None) -> 
             log.warning("search: indexing %d assets failed, will retry: %s", len(asset_ids), exc)
             break
         # Only the rows read above: a change recorded meanwhile stays queued and is processed again.
-        IndexOutbox.objects.filter(id__in=row_ids).delete()
+        done = IndexOutbox.objects.filter(id__in=row_ids)
+        if IndexOutbox.objects.filter(op=IndexOutbox.Op.REBUILD).exists():
+            # Checked after the write: the rebuild may have read these assets before this change.
+            done.update(claimed_until=None, next_attempt_at=timezone.now() + PARK_FOR, last_error=PARKED)
+        else:
+            done.delete()
         run.indexed_assets += len(asset_ids)
     return run
 
 
+@contextmanager
+def rebuild_guard() -> Iterator[None]:
+    """Around a rebuild that is not one transaction (Elasticsearch): changes processed meanwhile went to the
+    old index, so they are parked instead of deleted and replayed into the new index afterwards. A crashed
+    rebuild leaves its marker; parked rows then come back on their own after PARK_FOR."""
+    marker = IndexOutbox.objects.create(
+        asset_id=0, op=IndexOutbox.Op.REBUILD, next_attempt_at=timezone.now() + PARK_FOR
+    )
+    try:
+        yield
+    finally:
+        marker.delete()
+        IndexOutbox.objects.filter(last_error=PARKED).update(next_attempt_at=timezone.now(), last_error="")
+
+
 def pending_count() -> int:
-    return IndexOutbox.objects.count()
+    return IndexOutbox.objects.exclude(op=IndexOutbox.Op.REBUILD).count()

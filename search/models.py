@@ -11,6 +11,7 @@ class IndexOutbox(models.Model):
     class Op(models.TextChoices):
         INDEX = "index", "Index"
         DELETE = "delete", "Delete"
+        REBUILD = "rebuild", "Rebuild in progress (marker row)"
 
     asset_id = models.BigIntegerField(db_index=True)
     op = models.CharField(max_length=10, choices=Op.choices, default=Op.INDEX)

@@ -74,6 +74,8 @@ class SearchBackend(abc.ABC):
     """Every backend behaves the same; tests/search/behaviour.py is the definition."""
 
     name: str = ""
+    # True when rebuild() is one database transaction: concurrent index writes wait for it.
+    atomic_rebuild: bool = False
 
     @abc.abstractmethod
     def replace_assets(self, asset_ids: Sequence[int], documents: Iterable[PlateDocument]) -> None:

@@ -179,6 +179,7 @@ def _document_from(entry: PlateIndexEntry) -> PlateDocument:
 
 class EmbeddedBackend(SearchBackend):
     name = "embedded"
+    atomic_rebuild = True
     batch_size = 2000
 
     def __init__(self) -> None:

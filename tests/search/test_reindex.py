@@ -42,3 +42,35 @@ def test_reindex_elasticsearch(db, settings, osmem):
     assert "database: 30 searchable readings | indexed now: 30 | index holds: 30" in output
     assert plates(search(get_backend(), alice, "RX0007"))[0] == "RX0007"
     assert plates(search(get_backend(), alice, "R?0007")) == ["RX0007"]
+
+
+def test_changes_during_an_elasticsearch_rebuild_reach_the_new_index(db, settings, osmem, monkeypatch):
+    """A worker indexes a change into the old index while the rebuild streams: it is replayed afterwards."""
+    from dam.models import PlateReading
+    from search.indexing import process_outbox, record_changes
+    from search.management.commands import search_reindex
+    from search.models import IndexOutbox
+    from tests.search import factories as f
+
+    use_elasticsearch(settings, osmem.url)
+    alice = f.user("alice")
+    readings = [f.reading(f.asset(alice), f"RB{n:04d}") for n in range(5)]
+    changed = readings[-1]
+    real_documents = search_reindex.all_documents
+
+    def documents_with_a_concurrent_change():
+        for document in real_documents():
+            yield document
+            if document.reading_id == changed.pk:  # the rebuild has read it: now a worker changes it
+                PlateReading.objects.filter(pk=changed.pk).update(
+                    review_status="corrected", corrected_plate="ZZ9999"
+                )
+                record_changes([changed.asset_id])
+                assert process_outbox().indexed_assets == 1  # the worker wrote the old index
+                assert IndexOutbox.objects.filter(asset_id=changed.asset_id).exists()  # parked, not deleted
+
+    monkeypatch.setattr(search_reindex, "all_documents", documents_with_a_concurrent_change)
+    output = _reindex()
+    assert "changed meanwhile and replayed: 1 assets | outbox pending: 0" in output
+    assert plates(search(get_backend(), alice, "ZZ9999")) == ["ZZ9999"]
+    assert "RB0004" not in plates(search(get_backend(), alice, "RB0004"))
