@@ -60,6 +60,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
     hits = []
     for hit in results.hits:
         item = hit_data(hit, query.text)
+        item["taken_at"] = hit.document.taken_at
+        item["details"] = " · ".join(
+            v for v in (hit.document.region, hit.document.color, hit.document.review_status) if v
+        )
         if item["highlight"]:
             text, start, end = item["highlight"]["text"], item["highlight"]["start"], item["highlight"]["end"]
             item["parts"] = (text[:start], text[start:end], text[end:])
