@@ -13,6 +13,7 @@ from search.backends.base import SearchHit
 from search.text import PlateQuery
 
 MAX_PAGE_SIZE = 100
+MAX_RESULT_WINDOW = 10_000
 REVIEW_STATES = ["unreviewed", "approved", "corrected"]
 
 
@@ -61,6 +62,14 @@ class SearchParamsSerializer(serializers.Serializer):
         # The parameters are named `from` and `to` (`from` is a Python keyword, so not a class attribute).
         self.fields["from"] = InstantField(required=False, source="taken_from")
         self.fields["to"] = InstantField(required=False, end=True, source="taken_to")
+
+    def validate(self, attrs):
+        if attrs["page"] * attrs["page_size"] > MAX_RESULT_WINDOW:
+            # Elasticsearch's default index.max_result_window; the same limit on every backend.
+            raise serializers.ValidationError(
+                {"page": f"Only the first {MAX_RESULT_WINDOW} results can be paged."}
+            )
+        return attrs
 
 
 def thumbnail_url(document) -> str | None:

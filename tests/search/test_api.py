@@ -85,7 +85,8 @@ def test_session_authentication(backend, world, client):
 
 
 @pytest.mark.parametrize(
-    "params", [{"from": "yesterday"}, {"page_size": 1000}, {"review_status": "rejected"}, {"page": 0}]
+    "params",
+    [{"from": "yesterday"}, {"page_size": 1000}, {"review_status": "rejected"}, {"page": 0}, {"page": 401}],
 )
 def test_invalid_parameters(backend, world, client_for, params):
     response = client_for(world.alice).get("/api/search/", params)
