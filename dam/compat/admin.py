@@ -24,6 +24,8 @@ class DeliveryInline(admin.TabularInline):
 
 
 class WebhookForm(forms.ModelForm):
+    target = forms.URLField(max_length=500, assume_scheme="https")
+
     class Meta:
         model = Webhook
         fields = ("owner", "target", "event", "is_active")
