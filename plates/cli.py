@@ -9,6 +9,72 @@ from pathlib import Path
 from . import hub
 from .errors import PlatesError
 
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+def expand_paths(paths: list[str]) -> list[Path]:
+    """Files as given (even if missing: they get an error line); folders contribute their images, sorted."""
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            out.append(path)
+    return out
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    import json
+
+    from .pipeline import get_pipeline
+
+    pipeline = get_pipeline()
+    regions = tuple(r for r in (args.regions or "").split(",") if r)
+    failed = 0
+    for path in expand_paths(args.paths):
+        try:
+            data = path.read_bytes()
+            result = pipeline.recognize(
+                data, filename=str(path), regions=regions, max_megapixels=args.max_megapixels
+            )
+        except OSError as exc:
+            result, failed = (
+                {"filename": str(path), "error": {"code": "unreadable", "message": exc.strerror or str(exc)}},
+                failed + 1,
+            )
+        except PlatesError as exc:
+            result, failed = (
+                {"filename": str(path), "error": {"code": exc.code, "message": exc.message}},
+                failed + 1,
+            )
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+        elif "error" in result:
+            print(f"{path}: error: {result['error']['message']}", flush=True)
+        elif not result["results"]:
+            print(f"{path}: no plate ({result['processing_time']:.0f} ms)", flush=True)
+        else:
+            for r in result["results"]:
+                region = r["region"]["code"] or "-"
+                print(
+                    f"{path}: {r['plate'].upper():<10} score {r['score']:.2f}  dscore {r['dscore']:.2f}  "
+                    f"region {region:<3} {r['color']:<6} box {r['box']}",
+                    flush=True,
+                )
+    return 1 if failed else 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    report = bench.run(Path(args.dataset), limit=args.limit)
+    print(report.table())
+    if args.misses:
+        for name, expected, got in report.misses:
+            print(f"miss {name}: expected {expected}, read {got or '(nothing)'}")
+    return 0
+
 
 def cmd_models(args: argparse.Namespace) -> int:
     root = Path(args.dir) if args.dir else hub.models_dir()
@@ -33,6 +99,17 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--wheel-dir", help="take the pinned wheels from this folder instead of pip download")
     models.add_argument("--force", action="store_true", help="reinstall even if present")
     models.set_defaults(func=cmd_models)
+    read = sub.add_parser("read", help="read the plates of images (files or folders)")
+    read.add_argument("paths", nargs="+", metavar="PATH")
+    read.add_argument("--json", action="store_true", help="one JSON object per image per line (JSON Lines)")
+    read.add_argument("--regions", help="comma-separated region hints, e.g. gb,fr")
+    read.add_argument("--max-megapixels", type=float, default=50, help="refuse larger images (default 50)")
+    read.set_defaults(func=cmd_read)
+    bench = sub.add_parser("bench", help="accuracy and speed on an OpenALPR-format folder")
+    bench.add_argument("dataset", metavar="DATASET_DIR")
+    bench.add_argument("--limit", type=int, help="only the first N images")
+    bench.add_argument("--misses", action="store_true", help="list the images read wrongly")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 

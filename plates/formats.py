@@ -1,0 +1,222 @@
+"""Country plate formats and confusion-aware correction.
+
+A format is a fixed-length pattern over L (letter), D (digit), X (either). When the greedy reading fits no
+known format, strings reachable from it (and from the beam alternatives) by look-alike swaps (O/D/Q<->0,
+I<->1, Z<->2, S<->5, G<->6, B<->8) that do fit one are scored by the recognizer's own CTC likelihood; the
+best is taken if it is within `max_drop` nats of the greedy reading. Region hints are tried first but never
+force a plate that fits another country's format."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from .ctc import BLANK, SEPARATOR, Alphabet, log_likelihood
+
+
+def _expand(*parts: tuple[str, int, int], max_len: int = 10) -> tuple[str, ...]:
+    """('L', 1, 3), ('D', 1, 4) -> every fixed-length pattern of 1-3 letters then 1-4 digits."""
+    out = []
+    for counts in itertools.product(*[range(lo, hi + 1) for _, lo, hi in parts]):
+        pattern = "".join(kind * n for (kind, _, _), n in zip(parts, counts, strict=True))
+        if 0 < len(pattern) <= max_len:
+            out.append(pattern)
+    return tuple(out)
+
+
+# Region code -> fixed-length patterns (separators removed). Codes follow Plate Recognizer's (ISO 3166).
+FORMATS: dict[str, tuple[str, ...]] = {
+    "gb": ("LLDDLLL",)
+    + _expand(("L", 1, 1), ("D", 1, 3), ("L", 3, 3))
+    + _expand(("L", 3, 3), ("D", 1, 3), ("L", 1, 1)),
+    "de": _expand(("L", 2, 5), ("D", 1, 4), max_len=8),
+    "fr": ("LLDDDLL",) + _expand(("D", 1, 4), ("L", 2, 3), ("D", 2, 2)),
+    "it": ("LLDDDLL",),
+    "es": ("DDDDLLL",) + _expand(("L", 1, 2), ("D", 4, 4), ("L", 1, 2)),
+    "nl": (
+        "LLDDDD",
+        "DDDDLL",
+        "DDLLDD",
+        "LLDDLL",
+        "LLLLDD",
+        "DDLLLL",
+        "DDLLLD",
+        "DLLLDD",
+        "LLDDDL",
+        "LDDDLL",
+        "LLLDDL",
+        "LDDLLL",
+        "DLLDDD",
+        "DDDLLD",
+    ),
+    "br": ("LLLDDDD", "LLLDLDD"),
+    "us": ("DLLLDDD", "LLLDDDD", "LLLDDD", "DDDLLL", "LLDDDDD", "DLLDDD", "DDDDDDD", "LLLLDDD"),
+    "sk": ("LLDDDLL",),
+    "cz": ("DLXDDDD",),
+    "at": _expand(("L", 1, 2), ("D", 1, 5), ("L", 1, 2), max_len=8),
+    "be": ("DLLLDDD",),
+    "ch": _expand(("L", 2, 2), ("D", 1, 6)),
+    "pt": ("DDLLDD", "LLDDLL", "DDDDLL", "LLDDDD"),
+    "hu": ("LLLDDD", "LLLLDDD"),
+    "ro": ("LLDDLLL", "LDDLLL", "LDDDLLL"),
+    "se": ("LLLDDD", "LLLDDL"),
+    "dk": ("LLDDDDD",),
+    "no": ("LLDDDDD",),
+    "fi": ("LLLDDD", "LLDDD"),
+    "ie": _expand(("D", 2, 3), ("L", 1, 2), ("D", 1, 6)),
+    "cn": ("CLXXXXX", "CLXXXXXX"),
+}
+DEFAULT_ORDER = tuple(FORMATS)
+# Regions whose patterns admit many strings (variable lengths): fitting one is weak evidence.
+LOOSE = frozenset({"de", "at", "ch", "ie", "us", "hu", "se", "fi", "pt"})
+LOOSE_PATTERNS = frozenset(FORMATS["gb"][1:] + FORMATS["fr"][1:] + FORMATS["es"][1:])
+
+TO_DIGIT = {"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6", "B": "8"}
+TO_LETTER = {"0": "OD", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"}
+# How much of a look-alike's probability a character may borrow when its reading is scored.
+BORROW = {frozenset("O0"): math.exp(-0.5), frozenset("I1"): math.exp(-0.5)}
+BORROW_OTHER = math.exp(-2.0)
+LOOKALIKES: dict[str, str] = {}
+for letter, digit in TO_DIGIT.items():
+    LOOKALIKES[letter] = LOOKALIKES.get(letter, "") + digit
+    LOOKALIKES[digit] = LOOKALIKES.get(digit, "") + letter
+
+
+def _slot_ok(kind: str, char: str) -> bool:
+    if kind == "L":
+        return "A" <= char <= "Z"
+    if kind == "D":
+        return char.isdigit()
+    if kind == "C":
+        return not char.isascii()
+    return char.isascii() and char.isalnum()
+
+
+def fits(plate: str, pattern: str) -> bool:
+    return len(plate) == len(pattern) and all(_slot_ok(k, c) for k, c in zip(pattern, plate, strict=True))
+
+
+def regions_of(plate: str, order: tuple[str, ...] = DEFAULT_ORDER) -> list[str]:
+    return [code for code in order if any(fits(plate, p) for p in FORMATS.get(code, ()))]
+
+
+def _options(kind: str, char: str) -> str:
+    if _slot_ok(kind, char):
+        return char
+    if kind == "D" and char in TO_DIGIT:
+        return TO_DIGIT[char]
+    if kind == "L" and char in TO_LETTER:
+        return TO_LETTER[char]
+    return ""
+
+
+def reachable(plate: str, patterns: tuple[str, ...]) -> set[str]:
+    """Format-fitting strings reachable from `plate` by look-alike swaps."""
+    out = set()
+    for pattern in patterns:
+        if len(pattern) != len(plate):
+            continue
+        options = [_options(k, c) for k, c in zip(pattern, plate, strict=True)]
+        if all(options):
+            out.update("".join(combo) for combo in itertools.product(*options))
+    return out
+
+
+@dataclass(frozen=True)
+class Decision:
+    plate: str
+    log_likelihood: float
+    region: str
+    region_score: float
+    corrected: bool
+
+
+@cache
+def _borrow_matrix(symbols: str) -> np.ndarray:
+    """(S, S) matrix M: borrowed emissions = emissions @ M (each look-alike lends a discounted share)."""
+    size = len(symbols)
+    matrix = np.eye(size)
+    index = {s: i for i, s in enumerate(symbols)}
+    for char, others in LOOKALIKES.items():
+        for other in others:
+            if char in index and other in index:
+                factor = BORROW.get(frozenset((char, other)), BORROW_OTHER)
+                matrix[index[other], index[char]] += factor
+    # Separators may appear anywhere: score them as blanks.
+    matrix[index[SEPARATOR], BLANK] += 1.0
+    matrix[index[SEPARATOR], index[SEPARATOR]] = 0.0
+    return matrix
+
+
+class FormatCorrector:
+    """Chooses the plate among the greedy reading, the beam alternatives and their look-alike variants:
+    CTC log-likelihood (look-alikes may lend probability) plus a prior for the format the string fits."""
+
+    def __init__(
+        self,
+        alphabet: Alphabet,
+        *,
+        max_drop: float = 5.0,
+        loose_penalty: float = 2.5,
+        no_format_penalty: float = 5.0,
+        hint_bonus: float = 2.0,
+    ):
+        self.alphabet = alphabet
+        self.index = {s: i for i, s in enumerate(alphabet.symbols)}
+        self.max_drop = max_drop
+        self.loose_penalty = loose_penalty
+        self.no_format_penalty = no_format_penalty
+        self.hint_bonus = hint_bonus
+
+    def score(self, emissions: np.ndarray, plate: str) -> float:
+        scored = emissions @ _borrow_matrix(self.alphabet.symbols)
+        return log_likelihood(scored, [self.index[c] for c in plate if c in self.index])
+
+    def prior(self, plate: str, hinted: tuple[str, ...]) -> float:
+        best = -self.no_format_penalty
+        for code, patterns in FORMATS.items():
+            for pattern in patterns:
+                if fits(plate, pattern):
+                    value = -self.loose_penalty if (code in LOOSE or pattern in LOOSE_PATTERNS) else 0.0
+                    if code in hinted:
+                        value += self.hint_bonus
+                    best = max(best, value)
+        return best
+
+    def decide(
+        self, emissions: np.ndarray, greedy: str, alternatives: list[str], regions: tuple[str, ...] = ()
+    ) -> Decision:
+        hinted = tuple(r for r in regions if r in FORMATS)
+        order = hinted + tuple(r for r in DEFAULT_ORDER if r not in hinted)
+        greedy_plate = greedy.replace(SEPARATOR, "")
+        if not greedy_plate:
+            return Decision("", 0.0, "", 0.0, False)
+        greedy_ll = self.score(emissions, greedy_plate)
+        sources = list(dict.fromkeys([greedy_plate] + [a.replace(SEPARATOR, "") for a in alternatives if a]))
+        patterns = tuple(p for code in order for p in FORMATS[code])
+        candidates = set(sources).union(*(reachable(s, patterns) for s in sources))
+        best, best_value, best_ll = greedy_plate, greedy_ll + self.prior(greedy_plate, hinted), greedy_ll
+        for candidate in candidates - {greedy_plate}:
+            ll = self.score(emissions, candidate)
+            if ll < greedy_ll - self.max_drop:
+                continue
+            value = ll + self.prior(candidate, hinted)
+            if value > best_value:
+                best, best_value, best_ll = candidate, value, ll
+        return self._decision(best, best_ll, regions_of(best, order), hinted, corrected=best != greedy_plate)
+
+    @staticmethod
+    def _decision(
+        plate: str, ll: float, matches: list[str], hinted: tuple[str, ...], *, corrected: bool
+    ) -> Decision:
+        if not matches:
+            return Decision(plate, ll, "", 0.0, corrected)
+        preferred = [m for m in matches if m in hinted]
+        code = (preferred or matches)[0]
+        share = 1.0 / len(preferred or matches)
+        score = round(0.5 + 0.45 * share if preferred else 0.2 + 0.6 * share, 3)
+        return Decision(plate, ll, code, score, corrected)

@@ -1,0 +1,1 @@
+"""Plate text reader adapters (one per file); each implements plates.base.Reader."""

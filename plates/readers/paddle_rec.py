@@ -1,0 +1,100 @@
+"""PaddleOCR PP-OCRv4 text recognizer (the model files PaddleOCR uses) run with paddle.inference, so the
+per-step CTC probabilities stay available for beam search and format correction.
+
+paddleocr.TextRecognition runs the same files and gives the same greedy text (tested), but returns only the
+final string and a score; format correction needs the probability matrix."""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..base import Candidate, Reader, Reading
+from ..ctc import SEPARATOR, Alphabet, beam_search, greedy
+
+os.environ.setdefault("KMP_BLOCKTIME", "0")  # Paddle's OpenMP threads must not spin against onnxruntime
+os.environ.setdefault("FLAGS_logtostderr", "0")
+
+warnings.filterwarnings("ignore", message="No ccache found")  # paddle warns at import; we compile nothing
+
+try:
+    import paddle.inference as paddle_inference
+except ImportError as exc:  # pragma: no cover
+    raise ImportError("The PaddleOCR reader needs paddlepaddle: pip install paddlepaddle") from exc
+
+INPUT_HEIGHT = 48
+MAX_WIDTH = 320
+
+
+class RawReading:
+    """Greedy text plus what format correction needs: the reduced CTC matrix and beam alternatives."""
+
+    def __init__(self, emissions: np.ndarray, alphabet: Alphabet, beam_width: int):
+        self.emissions = emissions
+        labels, self.confidence = greedy(emissions)
+        self.labels = labels
+        self.text = alphabet.text(labels)
+        self.beams = [(alphabet.text(lab), score) for lab, score in beam_search(emissions, beam_width)]
+
+
+def preprocess(crops: list[np.ndarray]) -> np.ndarray:
+    """RGB crops -> PaddleOCR's recognizer input: BGR, height 48, shared width, (x/255 - 0.5) / 0.5."""
+    ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
+    width = int(min(MAX_WIDTH, max(INPUT_HEIGHT * 4, math.ceil(INPUT_HEIGHT * max(ratios)))))
+    batch = np.zeros((len(crops), 3, INPUT_HEIGHT, width), dtype=np.float32)
+    for i, (crop, ratio) in enumerate(zip(crops, ratios, strict=True)):
+        w = int(min(width, math.ceil(INPUT_HEIGHT * ratio)))
+        resized = cv2.resize(crop[:, :, ::-1], (max(w, 1), INPUT_HEIGHT), interpolation=cv2.INTER_LINEAR)
+        batch[i, :, :, : resized.shape[1]] = (resized.astype(np.float32) / 255.0 - 0.5).transpose(
+            2, 0, 1
+        ) / 0.5
+    return batch
+
+
+class PaddleRecReader(Reader):
+    name = "ppocrv4-rec"
+
+    def __init__(self, model_dir: str | Path, *, threads: int = 1, beam_width: int = 8):
+        model_dir = Path(model_dir)
+        config = paddle_inference.Config(
+            str(model_dir / "inference.pdmodel"), str(model_dir / "inference.pdiparams")
+        )
+        config.disable_gpu()
+        config.set_cpu_math_library_num_threads(threads)
+        config.switch_ir_optim(True)
+        config.enable_memory_optim()
+        config.disable_glog_info()
+        self.predictor = paddle_inference.create_predictor(config)
+        self.input = self.predictor.get_input_handle(self.predictor.get_input_names()[0])
+        self.output_name = self.predictor.get_output_names()[0]
+        characters = (model_dir / "ppocr_keys_v1.txt").read_text(encoding="utf-8").splitlines()
+        self.alphabet = Alphabet.from_dictionary(characters)
+        self.beam_width = beam_width
+
+    def probabilities(self, crops: list[np.ndarray]) -> np.ndarray:
+        """(N, T, 6625) softmax of the recognizer for a batch of RGB crops."""
+        batch = preprocess(crops)
+        self.input.reshape(batch.shape)
+        self.input.copy_from_cpu(batch)
+        self.predictor.run()
+        return self.predictor.get_output_handle(self.output_name).copy_to_cpu()
+
+    def read_raw(self, crops: list[np.ndarray]) -> list[RawReading]:
+        if not crops:
+            return []
+        probs = self.probabilities(crops)
+        return [RawReading(self.alphabet.reduce(p), self.alphabet, self.beam_width) for p in probs]
+
+    def read(self, crops: list[np.ndarray]) -> list[Reading]:
+        readings = []
+        for raw in self.read_raw(crops):
+            candidates = tuple(
+                Candidate(text.replace(SEPARATOR, ""), math.exp(score)) for text, score in raw.beams
+            )
+            readings.append(Reading(raw.text.replace(SEPARATOR, ""), raw.confidence, candidates))
+        return readings

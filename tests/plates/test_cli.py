@@ -1,0 +1,68 @@
+"""`python -m plates read|bench|models` as a user runs them (real subprocesses, real models)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.synth import corrupt_bytes, plate_photo, plate_scene
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "plates", *args], capture_output=True, text=True, timeout=300, cwd=cwd
+    )
+
+
+def test_read_json_lines_with_bad_files_continuing(tmp_path):
+    (tmp_path / "a_car.jpg").write_bytes(plate_photo("AB12CDE"))
+    for kind in ("empty", "text", "truncated", "bomb"):
+        (tmp_path / f"b_{kind}.png").write_bytes(corrupt_bytes(kind))
+    proc = run("read", "--json", "--regions", "gb", str(tmp_path), str(tmp_path / "missing.jpg"))
+    assert proc.returncode == 1, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(lines) == 6
+    assert lines[0]["results"][0]["plate"] == "ab12cde"
+    assert lines[0]["results"][0]["region"]["code"] == "gb"
+    errors = {line["filename"].rsplit("/", 1)[-1]: line["error"]["code"] for line in lines[1:]}
+    assert errors == {
+        "b_empty.png": "empty_image",
+        "b_text.png": "not_an_image",
+        "b_truncated.png": "truncated_image",
+        "b_bomb.png": "image_too_large",
+        "missing.jpg": "unreadable",
+    }
+
+
+def test_read_human_output_and_success_exit(tmp_path):
+    image = tmp_path / "car.jpg"
+    image.write_bytes(plate_photo("KA123BC"))
+    proc = run("read", str(image))
+    assert proc.returncode == 0, proc.stderr
+    assert "KA123BC" in proc.stdout
+
+
+def test_bench_prints_a_table_on_an_openalpr_folder(tmp_path):
+    for i, text in enumerate(["AB12CDE", "KA123BC", "XY98ZZA"]):
+        scene = plate_scene(text, seed=i)
+        xs = [x for x, _ in scene.polygon]
+        ys = [y for _, y in scene.polygon]
+        (tmp_path / f"s{i}.jpg").write_bytes(scene.data)
+        (tmp_path / f"s{i}.txt").write_text(
+            f"s{i}.jpg\t{int(min(xs))}\t{int(min(ys))}\t{int(max(xs) - min(xs))}\t{int(max(ys) - min(ys))}\t{text}\n"
+        )
+    proc = run("bench", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "| detection recall (IoU >= 0.5) | 1.000 |" in proc.stdout
+    assert "| exact match, strict" in proc.stdout and "1.000" in proc.stdout
+    assert "median ms / image" in proc.stdout and "peak memory" in proc.stdout
+    assert "bench" in proc.stderr  # the progress bar
+
+
+def test_models_verify_reports_ok():
+    proc = run("models", "verify")
+    assert proc.returncode == 0
+    assert "platedet: ok" in proc.stdout and "ppocrv4_rec: ok" in proc.stdout

@@ -1,0 +1,111 @@
+"""Country formats and confusion-aware correction (table-driven, synthetic CTC emissions)."""
+
+import numpy as np
+import pytest
+
+from plates.ctc import Alphabet
+from plates.formats import FormatCorrector, fits, reachable, regions_of
+
+DICTIONARY = list("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-.京")
+ALPHABET = Alphabet.from_dictionary(DICTIONARY)
+CORRECTOR = FormatCorrector(ALPHABET)
+
+
+def emissions_for(text: str, *, doubt: dict[int, tuple[str, float]] | None = None) -> np.ndarray:
+    """A clean CTC matrix spelling `text` (char, blank, char, blank...); doubt[i] = (other, p) moves
+    probability p of character i to `other`."""
+    index = {s: i for i, s in enumerate(ALPHABET.symbols)}
+    rows = []
+    for position, char in enumerate(text):
+        row = np.full(len(ALPHABET.symbols), 1e-4)
+        row[index[char]] = 1.0
+        if doubt and position in doubt:
+            other, p = doubt[position]
+            row[index[char]], row[index[other]] = 1 - p, p
+        rows.append(row / row.sum())
+        blank = np.full(len(ALPHABET.symbols), 1e-4)
+        blank[0] = 1.0
+        rows.append(blank / blank.sum())
+    return np.array(rows)
+
+
+@pytest.mark.parametrize(
+    ("plate", "region"),
+    [
+        ("AB12CDE", "gb"),
+        ("AB123CD", "fr"),
+        ("1234BCD", "es"),
+        ("ABC1D23", "br"),
+        ("ABC1234", "br"),
+        ("1ABC234", "be"),
+        ("6SN1234", "cz"),
+        ("京A12345", "cn"),
+    ],
+)
+def test_regions_of_known_formats(plate, region):
+    assert region in regions_of(plate)
+
+
+@pytest.mark.parametrize(
+    ("plate", "pattern", "expected"),
+    [
+        ("AB12CDE", "LLDDLLL", True),
+        ("A812CDE", "LLDDLLL", False),
+        ("6SN1234", "DLXDDDD", True),
+        ("AB1", "LLD", True),
+    ],
+)
+def test_fits(plate, pattern, expected):
+    assert fits(plate, pattern) is expected
+
+
+def test_reachable_swaps_lookalikes_by_position():
+    assert reachable("A812CDE", ("LLDDLLL",)) == {"AB12CDE"}
+    assert reachable("AB1ZCDE", ("LLDDLLL",)) == {"AB12CDE"}
+    assert reachable("BA3020Z", ("LLDDDLL",)) == {"BA302OZ", "BA302DZ"}
+    assert reachable("XXXXXXX", ("LLDDLLL",)) == set()
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("A812CDE", "AB12CDE"),  # 8 where a GB letter belongs
+        ("AB1ZCDE", "AB12CDE"),  # Z where a digit belongs
+        ("BA3020Z", "BA302OZ"),  # 0 where a letter belongs
+        ("AB12CDE", "AB12CDE"),  # already fits: untouched
+    ],
+)
+def test_corrector_fixes_lookalikes_into_a_format(read, expected):
+    decision = CORRECTOR.decide(emissions_for(read), read, [])
+    assert decision.plate == expected
+    assert decision.corrected is (read != expected)
+
+
+def test_corrector_keeps_a_reading_that_fits_no_format_when_nothing_is_close():
+    decision = CORRECTOR.decide(emissions_for("XQXQXQXQX"), "XQXQXQXQX", [])
+    assert decision.plate == "XQXQXQXQX"
+    assert decision.region == ""
+
+
+def test_region_hint_guides_an_ambiguous_plate():
+    plate = "AB123CD"  # fits fr, it and sk alike
+    assert CORRECTOR.decide(emissions_for(plate), plate, [], ("it",)).region == "it"
+    assert CORRECTOR.decide(emissions_for(plate), plate, [], ("sk",)).region == "sk"
+
+
+def test_region_hint_never_forces_a_foreign_plate():
+    plate = "AB12CDE"  # a clean GB plate read with certainty; the hint is German
+    decision = CORRECTOR.decide(emissions_for(plate), plate, [], ("br",))
+    assert decision.plate == "AB12CDE"
+    assert decision.region == "gb"
+
+
+def test_separators_do_not_reach_the_plate():
+    decision = CORRECTOR.decide(emissions_for("AB12-CDE"), "AB12-CDE", [])
+    assert decision.plate == "AB12CDE"
+
+
+def test_chinese_province_character_is_kept():
+    decision = CORRECTOR.decide(emissions_for("京A12345"), "京A12345", [])
+    assert decision.plate == "京A12345"
+    assert decision.region == "cn"
