@@ -9,6 +9,8 @@ import datetime as dt
 import hashlib
 import logging
 import re
+import signal
+import threading
 from pathlib import PurePath
 from typing import Any
 
@@ -194,14 +196,29 @@ def readings_record(*, asset: Asset, result: dict, model_version: str) -> list[P
     return created
 
 
+def load_pipeline():
+    """The engine, loaded once per process. Loading paddle replaces the process's SIGTERM/SIGINT handlers with
+    its own (they print a fatal error and abort), which would turn a Celery worker's warm shutdown into a
+    crash mid-task: the handlers in place before are put back (only possible from the main thread)."""
+    saved = {}
+    if threading.current_thread() is threading.main_thread():
+        saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)}
+    try:
+        from plates.pipeline import get_pipeline
+
+        return get_pipeline()
+    finally:
+        for sig, handler in saved.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+
+
 def asset_recognize(*, asset: Asset, regions=(), engine_options: dict | None = None) -> dict:
     """Run the engine in this process on the stored file, store its readings, and return its result
     (Plate Recognizer shape). Engine refusals mark the asset failed and raise ServiceError."""
     _set_status(asset, Asset.Status.PROCESSING, error="", attempts=F("attempts") + 1)
     try:
-        from plates.pipeline import get_pipeline
-
-        pipeline = get_pipeline()
+        pipeline = load_pipeline()
         with asset.file.open("rb") as handle:
             data = handle.read()
         result = pipeline.recognize(

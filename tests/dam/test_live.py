@@ -139,10 +139,12 @@ def test_rest_flow_on_redis(tmp_path_factory):
         redis_proc.wait(10)
 
 
-def _status(project: Project) -> tuple[str, int] | None:
+def _status(project: Project, request_uuid: str | None = None) -> tuple[str, int] | None:
+    query, args = "select status, attempts from dam_asset", ()
+    if request_uuid:
+        query, args = query + " where request_uuid = ?", (request_uuid.replace("-", ""),)
     with sqlite3.connect(project.var_dir / "db.sqlite3", timeout=30) as db:
-        row = db.execute("select status, attempts from dam_asset").fetchone()
-    return row
+        return db.execute(query, args).fetchone()
 
 
 def test_worker_killed_mid_task_and_the_sweep_requeues(tmp_path_factory):
@@ -176,10 +178,28 @@ def test_worker_killed_mid_task_and_the_sweep_requeues(tmp_path_factory):
 
 def test_serve_stops_cleanly_on_sigterm_and_fails_when_a_child_dies(tmp_path_factory):
     project = new_project(tmp_path_factory, "stop")
-    project.start_server("serve")
+    token = project.manage("issue_token", "alice", "--create").strip()
+    base = project.start_server("serve")
     proc = next(p for p, _ in project.processes if p.name == "serve")
+
+    def upload(seed: int) -> str:
+        response = requests.post(
+            f"{base}/api/assets/",
+            headers={"Authorization": f"Token {token}"},
+            files={"file": ("car.jpg", plate_photo(PLATE, seed=seed, size=(2560, 1440)))},
+            timeout=30,
+        )
+        assert response.status_code == 201
+        return response.json()["request_uuid"]
+
+    wait_done(base, token, upload(8))  # the worker has loaded the engine (and paddle its signal handlers)
+    second = upload(9)
+    wait_until(lambda: _status(project, second)[0] == "processing", 60, interval=0.02, what="processing")
+    # SIGTERM while the engine runs: the worker finishes the task, then everything stops.
     assert project.stop(proc, signal.SIGTERM) == 0
-    assert "Warm shutdown" in project.log("serve") and "platelens: stopped." in project.log("serve")
+    log = project.log("serve")
+    assert "Warm shutdown" in log and "platelens: stopped." in log and "FatalError" not in log
+    assert _status(project, second) == ("done", 1)
 
     project.start_server("serve-2")
     proc = next(p for p, _ in project.processes if p.name == "serve-2")
