@@ -120,6 +120,7 @@ def test_rest_flow_on_the_embedded_default(embedded):
     rest_flow(base, token)
 
 
+@pytest.mark.redis
 def test_rest_flow_on_redis(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("redis-server")
     started = start_redis(var_dir)
