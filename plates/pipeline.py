@@ -22,6 +22,7 @@ from .geometry import plate_crop
 from .images import DEFAULT_MAX_MEGAPIXELS, DecodedImage, decode_image
 
 MODES = ("default", "fast")
+MIN_PLATE_CHARS = 2  # Latin letters/digits a reading needs to count as a plate
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,8 @@ class Pipeline:
     ) -> dict | None:
         alternatives = [text for text, _ in raw.beams] if mode != "fast" else []
         decision = self.corrector.decide(raw.emissions, raw.text, alternatives, regions)
-        if not decision.plate:
-            return None
+        if sum(ch.isascii() and ch.isalnum() for ch in decision.plate) < MIN_PLATE_CHARS:
+            return None  # a lone character or a stray province glyph is not a plate
         score = (
             raw.confidence
             if not decision.corrected

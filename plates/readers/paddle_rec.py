@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import os
+import signal
+import threading
 import warnings
 from pathlib import Path
 
@@ -23,11 +25,26 @@ os.environ.setdefault("FLAGS_logtostderr", "0")
 warnings.filterwarnings("ignore", message="No ccache found")  # paddle warns at import; we compile nothing
 
 try:
+    import paddle
     import paddle.inference as paddle_inference
 except ImportError as exc:  # pragma: no cover
     raise ImportError("The PaddleOCR reader needs paddlepaddle: pip install paddlepaddle") from exc
 
 INPUT_HEIGHT = 48
+SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP") if hasattr(signal, name))
+
+
+def release_signals() -> None:
+    """Paddle installs C-level handlers for SIGTERM/SIGINT/... that print a FatalError and abort, turning a
+    worker's warm shutdown into a crash. Remove them, and give the process its own Python handlers back
+    (Python can only re-install those from the main thread; elsewhere the defaults apply)."""
+    paddle.disable_signal_handler()
+    if threading.current_thread() is threading.main_thread():
+        for sig in SIGNALS:
+            handler = signal.getsignal(sig)
+            if handler is not None:
+                signal.signal(sig, handler)
+
 MAX_WIDTH = 320
 
 
@@ -70,6 +87,7 @@ class PaddleRecReader(Reader):
         config.enable_memory_optim()
         config.disable_glog_info()
         self.predictor = paddle_inference.create_predictor(config)
+        release_signals()
         self.input = self.predictor.get_input_handle(self.predictor.get_input_names()[0])
         self.output_name = self.predictor.get_output_names()[0]
         characters = (model_dir / "ppocr_keys_v1.txt").read_text(encoding="utf-8").splitlines()
