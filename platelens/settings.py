@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLATELENS_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -43,7 +42,11 @@ def database_from_url(url: str) -> dict:
 
 SECRET_KEY = os.environ.get("PLATELENS_SECRET_KEY", "dev-only-insecure-key-change-me")
 DEBUG = env_bool("PLATELENS_DEBUG", True)
-ALLOWED_HOSTS = [h for h in os.environ.get("PLATELENS_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h
+    for h in os.environ.get("PLATELENS_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
+    if h
+]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("PLATELENS_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -115,7 +118,9 @@ MEDIA_ROOT = Path(os.environ.get("PLATELENS_MEDIA_ROOT", VAR_DIR / "media"))
 # S3-compatible storage is a settings change: set PLATELENS_STORAGE_BACKEND=storages.backends.s3.S3Storage
 # (django-storages) plus its AWS_* variables.
 STORAGES = {
-    "default": {"BACKEND": os.environ.get("PLATELENS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
+    "default": {
+        "BACKEND": os.environ.get("PLATELENS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -203,8 +208,12 @@ ELASTICSEARCH_NODE_CLASS = os.environ.get("ELASTICSEARCH_NODE_CLASS", "")  # tes
 
 # --- webhooks ------------------------------------------------------------------------------------------
 # Hosts (or CIDRs) that webhook targets and URL inputs may resolve to besides public addresses.
-PLATELENS_WEBHOOK_ALLOWED_HOSTS = [h for h in os.environ.get("PLATELENS_WEBHOOK_ALLOWED_HOSTS", "").split(",") if h]
-PLATELENS_URL_INPUT_ALLOWED_HOSTS = [h for h in os.environ.get("PLATELENS_URL_INPUT_ALLOWED_HOSTS", "").split(",") if h]
+PLATELENS_WEBHOOK_ALLOWED_HOSTS = [
+    h for h in os.environ.get("PLATELENS_WEBHOOK_ALLOWED_HOSTS", "").split(",") if h
+]
+PLATELENS_URL_INPUT_ALLOWED_HOSTS = [
+    h for h in os.environ.get("PLATELENS_URL_INPUT_ALLOWED_HOSTS", "").split(",") if h
+]
 
 LOGGING = {
     "version": 1,

@@ -14,5 +14,8 @@ from .settings import REST_FRAMEWORK  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("PLATELENS_RATE_LIMIT", "10000/min"), "anon": "1000/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("PLATELENS_RATE_LIMIT", "10000/min"),
+        "anon": "1000/min",
+    },
 }

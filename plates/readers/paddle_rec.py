@@ -31,7 +31,9 @@ except ImportError as exc:  # pragma: no cover
     raise ImportError("The PaddleOCR reader needs paddlepaddle: pip install paddlepaddle") from exc
 
 INPUT_HEIGHT = 48
-SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP") if hasattr(signal, name))
+SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP") if hasattr(signal, name)
+)
 
 
 def release_signals() -> None:
@@ -44,6 +46,7 @@ def release_signals() -> None:
             handler = signal.getsignal(sig)
             if handler is not None:
                 signal.signal(sig, handler)
+
 
 MAX_WIDTH = 320
 
