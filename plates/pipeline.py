@@ -155,6 +155,12 @@ class Pipeline:
                 candidates[plate] = _geometric_mean(self.corrector.score(raw.emissions, plate), len(plate))
             if len(candidates) >= self.config.max_candidates:
                 break
+        # Best first: the decided plate, then the alternatives by score (never above the plate's own).
+        ranked = [(decision.plate, score)] + sorted(
+            ((p, min(s, score)) for p, s in candidates.items() if p != decision.plate),
+            key=lambda item: item[1],
+            reverse=True,
+        )
         return {
             "plate": decision.plate.lower(),
             "score": round(float(score), 3),
@@ -163,7 +169,7 @@ class Pipeline:
             "polygon": [[int(round(x)), int(round(y))] for x, y in detection.polygon],
             "region": {"code": decision.region, "score": decision.region_score},
             "color": plate_color(crop),
-            "candidates": [{"plate": p.lower(), "score": round(float(s), 3)} for p, s in candidates.items()],
+            "candidates": [{"plate": p.lower(), "score": round(float(s), 3)} for p, s in ranked],
         }
 
 

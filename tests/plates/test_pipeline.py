@@ -60,6 +60,8 @@ def test_result_shape_is_plate_recognizers(pipeline):
     )
     assert plate["candidates"][0] == {"plate": "ab12cde", "score": plate["score"]}
     assert all(0 <= c["score"] <= 1 and not math.isnan(c["score"]) for c in plate["candidates"])
+    scores = [c["score"] for c in plate["candidates"]]
+    assert scores == sorted(scores, reverse=True), "candidates are best first"
 
 
 def test_no_plate_gives_empty_results(pipeline):
