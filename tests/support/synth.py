@@ -199,3 +199,28 @@ def corrupt_bytes(kind: str) -> bytes:
     if kind == "garbage":
         return np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes()
     raise ValueError(f"unknown kind {kind!r}")
+
+
+SAMPLES = {
+    "ab12cde.jpg": ("AB12CDE", "white", 0.0),
+    "ka123bc.jpg": ("KA123BC", "yellow", 6.0),
+    "bx482oz.jpg": ("BX482OZ", "white", -4.0),
+}
+
+
+def write_samples(folder: Path) -> list[Path]:
+    """The demo photos in fixtures/cars/ (regenerate: python -m tests.support.synth fixtures/cars)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, (text, color, angle) in SAMPLES.items():
+        path = folder / name
+        path.write_bytes(plate_photo(text, size=(960, 540), plate_color=color, angle=angle, seed=7))
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    import sys
+
+    for path in write_samples(Path(sys.argv[1] if len(sys.argv) > 1 else "fixtures/cars")):
+        print(path)
