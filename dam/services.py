@@ -9,8 +9,6 @@ import datetime as dt
 import hashlib
 import logging
 import re
-import signal
-import threading
 from pathlib import PurePath
 from typing import Any
 
@@ -197,20 +195,10 @@ def readings_record(*, asset: Asset, result: dict, model_version: str) -> list[P
 
 
 def load_pipeline():
-    """The engine, loaded once per process. Loading paddle replaces the process's SIGTERM/SIGINT handlers with
-    its own (they print a fatal error and abort), which would turn a Celery worker's warm shutdown into a
-    crash mid-task: the handlers in place before are put back (only possible from the main thread)."""
-    saved = {}
-    if threading.current_thread() is threading.main_thread():
-        saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)}
-    try:
-        from plates.pipeline import get_pipeline
+    """The engine, loaded once per process (plates keeps the process's signal handling intact)."""
+    from plates.pipeline import get_pipeline
 
-        return get_pipeline()
-    finally:
-        for sig, handler in saved.items():
-            if handler is not None:
-                signal.signal(sig, handler)
+    return get_pipeline()
 
 
 def asset_recognize(*, asset: Asset, regions=(), engine_options: dict | None = None) -> dict:

@@ -48,7 +48,6 @@ class Project:
             "PLATELENS_MEDIA_ROOT": str(var_dir / "media"),
             "DATABASE_URL": f"sqlite:///{var_dir / 'db.sqlite3'}",
             "CELERY_BROKER_URL": f"sqla+sqlite:///{var_dir / 'celery-broker.sqlite3'}",
-            "CELERY_TASK_ALWAYS_EAGER": "0",
             "PYTHONUNBUFFERED": "1",
             **env,
         }
