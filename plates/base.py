@@ -45,12 +45,13 @@ class Reading:
 
 
 class Detector(abc.ABC):
-    """Finds plates in an RGB image (H x W x 3, uint8)."""
+    """Finds plates in an RGB image (H x W x 3, uint8), keeping those at or above the confidence threshold
+    (the detector's own default when None)."""
 
     name: str = "detector"
 
     @abc.abstractmethod
-    def detect(self, image: np.ndarray) -> list[Detection]: ...
+    def detect(self, image: np.ndarray, *, confidence: float | None = None) -> list[Detection]: ...
 
 
 class Reader(abc.ABC):

@@ -39,10 +39,6 @@ class Alphabet:
         columns.append(tuple(sorted(index[c] for c in SEPARATOR_SOURCES if c in index)))
         return cls(symbols="".join(symbols), columns=tuple(columns))
 
-    @property
-    def separator(self) -> int:
-        return len(self.symbols) - 1
-
     def reduce(self, probs: np.ndarray) -> np.ndarray:
         """(T, C) recognizer softmax -> (T, S) probabilities over plate symbols, renormalised per step."""
         reduced = np.stack([probs[:, list(cols)].sum(axis=1) for cols in self.columns], axis=1)

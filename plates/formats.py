@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -172,9 +173,11 @@ class FormatCorrector:
         self.no_format_penalty = no_format_penalty
         self.hint_bonus = hint_bonus
 
-    def score(self, emissions: np.ndarray, plate: str) -> float:
-        scored = emissions @ _borrow_matrix(self.alphabet.symbols)
-        return log_likelihood(scored, [self.index[c] for c in plate if c in self.index])
+    def scorer(self, emissions: np.ndarray) -> Callable[[str], float]:
+        """Log-likelihood of plate strings under one crop's (T, S) emissions; look-alikes lend probability.
+        The borrowed matrix is built once per crop, then each candidate string costs one forward pass."""
+        borrowed = emissions @ _borrow_matrix(self.alphabet.symbols)
+        return lambda plate: log_likelihood(borrowed, [self.index[c] for c in plate if c in self.index])
 
     def prior(self, plate: str, hinted: tuple[str, ...]) -> float:
         best = -self.no_format_penalty
@@ -195,13 +198,14 @@ class FormatCorrector:
         greedy_plate = greedy.replace(SEPARATOR, "")
         if not greedy_plate:
             return Decision("", 0.0, "", 0.0, False)
-        greedy_ll = self.score(emissions, greedy_plate)
+        score = self.scorer(emissions)
+        greedy_ll = score(greedy_plate)
         sources = list(dict.fromkeys([greedy_plate] + [a.replace(SEPARATOR, "") for a in alternatives if a]))
         patterns = tuple(p for code in order for p in FORMATS[code])
         candidates = set(sources).union(*(reachable(s, patterns) for s in sources))
         best, best_value, best_ll = greedy_plate, greedy_ll + self.prior(greedy_plate, hinted), greedy_ll
         for candidate in candidates - {greedy_plate}:
-            ll = self.score(emissions, candidate)
+            ll = score(candidate)
             if ll < greedy_ll - self.max_drop:
                 continue
             value = ll + self.prior(candidate, hinted)

@@ -21,7 +21,6 @@ from .formats import FormatCorrector
 from .geometry import plate_crop
 from .images import DEFAULT_MAX_MEGAPIXELS, DecodedImage, decode_image
 
-MODES = ("default", "fast")
 MIN_PLATE_CHARS = 2  # Latin letters/digits a reading needs to count as a plate
 
 
@@ -114,7 +113,7 @@ class Pipeline:
         self, rgb: np.ndarray, regions: tuple[str, ...], threshold_d: float | None, mode: str
     ) -> list[dict]:
         threshold = self.config.detection_threshold if threshold_d is None else threshold_d
-        detections = [d for d in self.detector.detect(rgb, confidence=threshold) if d.confidence >= threshold]
+        detections = self.detector.detect(rgb, confidence=threshold)
         if not detections:
             return []
         crops = [self._crop(rgb, d) for d in detections]
@@ -149,10 +148,11 @@ class Pipeline:
             else _geometric_mean(decision.log_likelihood, len(decision.plate))
         )
         candidates = {decision.plate: score}
+        likelihood = self.corrector.scorer(raw.emissions)
         for text, _ in raw.beams:
             plate = text.replace(SEPARATOR, "")
             if plate and plate not in candidates:
-                candidates[plate] = _geometric_mean(self.corrector.score(raw.emissions, plate), len(plate))
+                candidates[plate] = _geometric_mean(likelihood(plate), len(plate))
             if len(candidates) >= self.config.max_candidates:
                 break
         # Best first: the decided plate, then the alternatives by score (never above the plate's own).

@@ -18,6 +18,8 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from plates.color import COLORS
+
 LETTERS = string.ascii_uppercase
 DIGITS = string.digits
 FORMATS = ("LL999LL", "LL9999", "9LLL999", "LLL9999", "L999LLL", "LL99LLL")
@@ -27,7 +29,6 @@ CONFUSABLE_SWAPS = {
 }  # fmt: skip
 CAMERAS = [f"cam-{n:02d}" for n in range(20)]
 REGIONS = ["de", "fr", "it", "es", "nl", "pl", "be", "at"]
-COLORS = ["white", "yellow", "blue", "green", "black"]
 
 
 def random_plate(rng: random.Random) -> str:

@@ -31,6 +31,7 @@ except ImportError as exc:  # pragma: no cover
     raise ImportError("The PaddleOCR reader needs paddlepaddle: pip install paddlepaddle") from exc
 
 INPUT_HEIGHT = 48
+MAX_WIDTH = 320
 SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP") if hasattr(signal, name)
 )
@@ -48,16 +49,12 @@ def release_signals() -> None:
                 signal.signal(sig, handler)
 
 
-MAX_WIDTH = 320
-
-
 class RawReading:
     """Greedy text plus what format correction needs: the reduced CTC matrix and beam alternatives."""
 
     def __init__(self, emissions: np.ndarray, alphabet: Alphabet, beam_width: int):
         self.emissions = emissions
         labels, self.confidence = greedy(emissions)
-        self.labels = labels
         self.text = alphabet.text(labels)
         self.beams = [(alphabet.text(lab), score) for lab, score in beam_search(emissions, beam_width)]
 
