@@ -194,19 +194,14 @@ def readings_record(*, asset: Asset, result: dict, model_version: str) -> list[P
     return created
 
 
-def load_pipeline():
-    """The engine, loaded once per process (plates keeps the process's signal handling intact)."""
-    from plates.pipeline import get_pipeline
-
-    return get_pipeline()
-
-
 def asset_recognize(*, asset: Asset, regions=(), engine_options: dict | None = None) -> dict:
     """Run the engine in this process on the stored file, store its readings, and return its result
     (Plate Recognizer shape). Engine refusals mark the asset failed and raise ServiceError."""
     _set_status(asset, Asset.Status.PROCESSING, error="", attempts=F("attempts") + 1)
     try:
-        pipeline = load_pipeline()
+        from plates.pipeline import get_pipeline  # models load on first use, in the worker
+
+        pipeline = get_pipeline()
         with asset.file.open("rb") as handle:
             data = handle.read()
         result = pipeline.recognize(
