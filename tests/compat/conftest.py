@@ -59,17 +59,6 @@ def client_pr(token) -> APIClient:
     return client
 
 
-@pytest.fixture
-def celery_eager():
-    """Run Celery tasks in-process (retries included, countdowns skipped)."""
-    from platelens.celery import app
-
-    old = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield app
-    app.conf.task_always_eager = old
-
-
 def assert_searchable(owner, plate: str) -> Asset:
     """The recognized plate is stored on the owner's asset and found by the search API (GET /api/search/)."""
     from search.indexing import process_outbox

@@ -29,16 +29,6 @@ def use_elasticsearch(settings, url: str) -> None:
 
 
 @pytest.fixture
-def eager_celery():
-    from platelens.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield app
-    app.conf.task_always_eager = previous
-
-
-@pytest.fixture
 def world(backend):
     """Alice's assets (one plate per asset unless noted) and Bob's; indexed by a rebuild from the database."""
     alice, bob = f.user("alice"), f.user("bob")

@@ -10,7 +10,7 @@ from tests.search.behaviour import plates, search
 
 
 @pytest.fixture
-def setup(db, settings, eager_celery):
+def setup(db, settings, celery_eager):
     settings.SEARCH_BACKEND = "embedded"
     return get_backend(), f.user("alice")
 

@@ -21,7 +21,7 @@ def alice(db):
 
 
 def test_change_recorded_in_the_dam_transaction_and_indexed_after_commit(
-    alice, settings, eager_celery, django_capture_on_commit_callbacks
+    alice, settings, celery_eager, django_capture_on_commit_callbacks
 ):
     settings.SEARCH_BACKEND = "embedded"
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -47,7 +47,7 @@ def test_rolled_back_change_leaves_no_outbox_row(alice, settings, django_capture
 
 
 def test_review_and_deletion_follow_the_database(
-    alice, settings, eager_celery, django_capture_on_commit_callbacks
+    alice, settings, celery_eager, django_capture_on_commit_callbacks
 ):
     settings.SEARCH_BACKEND = "embedded"
     backend = get_backend()
@@ -88,7 +88,7 @@ def test_broker_outage_does_not_fail_the_dam_write(
     assert IndexOutbox.objects.filter(asset_id=asset.pk).exists()  # the periodic run picks it up
 
 
-def test_search_server_down_loses_nothing(alice, settings, eager_celery, django_capture_on_commit_callbacks):
+def test_search_server_down_loses_nothing(alice, settings, celery_eager, django_capture_on_commit_callbacks):
     """Stop the server, change readings, restart it: the recorded change is retried and found."""
     server = OsmemProcess().start()
     try:
