@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from plates.base import box_iou
 from plates.errors import ImageError, PlatesError
 from plates.images import decode_image
 
@@ -126,19 +127,6 @@ def asset_create(
     return asset, True
 
 
-def _iou(a: dict, b: dict) -> float:
-    try:
-        ix = max(0.0, min(a["xmax"], b["xmax"]) - max(a["xmin"], b["xmin"]))
-        iy = max(0.0, min(a["ymax"], b["ymax"]) - max(a["ymin"], b["ymin"]))
-        inter = ix * iy
-        area_a = (a["xmax"] - a["xmin"]) * (a["ymax"] - a["ymin"])
-        area_b = (b["xmax"] - b["xmin"]) * (b["ymax"] - b["ymin"])
-    except (KeyError, TypeError):
-        return 0.0
-    union = area_a + area_b - inter
-    return inter / union if union > 0 else 0.0
-
-
 def _set_status(asset: Asset, status: str, **fields: Any) -> None:
     now = timezone.now()
     Asset.objects.filter(pk=asset.pk).update(status=status, status_changed_at=now, **fields)
@@ -161,7 +149,7 @@ def readings_record(*, asset: Asset, result: dict, model_version: str) -> list[P
     now = timezone.now()
     for index, item in enumerate(result.get("results") or []):
         box = item.get("box") or {}
-        if any(_iou(box, kept.box) >= SAME_PLATE_IOU for kept in reviewed):
+        if any(box_iou(box, kept.box) >= SAME_PLATE_IOU for kept in reviewed):
             continue
         region = item.get("region") or {}
         created.append(

@@ -19,6 +19,19 @@ class BoundingBox:
         return {"xmin": self.xmin, "ymin": self.ymin, "xmax": self.xmax, "ymax": self.ymax}
 
 
+def box_iou(a: dict, b: dict) -> float:
+    """Intersection over union of two {xmin, ymin, xmax, ymax} boxes; 0.0 when either is empty or malformed."""
+    try:
+        ix = max(0.0, min(a["xmax"], b["xmax"]) - max(a["xmin"], b["xmin"]))
+        iy = max(0.0, min(a["ymax"], b["ymax"]) - max(a["ymin"], b["ymin"]))
+        area_a = (a["xmax"] - a["xmin"]) * (a["ymax"] - a["ymin"])
+        area_b = (b["xmax"] - b["xmin"]) * (b["ymax"] - b["ymin"])
+    except (KeyError, TypeError):
+        return 0.0
+    union = area_a + area_b - ix * iy
+    return ix * iy / union if union > 0 else 0.0
+
+
 @dataclass(frozen=True)
 class Detection:
     """One plate found by a detector, in the original image's pixel coordinates."""

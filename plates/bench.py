@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from .base import BoundingBox, box_iou
 from .pipeline import Pipeline, get_pipeline
 
 FOLD = str.maketrans({"O": "0", "I": "1"})
@@ -19,7 +20,7 @@ FOLD = str.maketrans({"O": "0", "I": "1"})
 @dataclass(frozen=True)
 class Sample:
     image: Path
-    box: tuple[int, int, int, int]  # xmin, ymin, xmax, ymax
+    box: BoundingBox
     plate: str
 
 
@@ -63,16 +64,8 @@ def load_samples(folder: Path) -> list[Sample]:
         name, x, y, w, h = fields[0], *map(int, fields[1:5])
         image = folder / name
         if image.is_file():
-            samples.append(Sample(image, (x, y, x + w, y + h), normalize(fields[5])))
+            samples.append(Sample(image, BoundingBox(x, y, x + w, y + h), normalize(fields[5])))
     return samples
-
-
-def iou(a: tuple[int, int, int, int], b: dict) -> float:
-    ix = max(0, min(a[2], b["xmax"]) - max(a[0], b["xmin"]))
-    iy = max(0, min(a[3], b["ymax"]) - max(a[1], b["ymin"]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b["xmax"] - b["xmin"]) * (b["ymax"] - b["ymin"]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def best_reading(results: list[dict]) -> str:
@@ -97,7 +90,7 @@ def run(
         started = time.perf_counter()
         result = pipe.recognize(data, filename=sample.image.name)
         times.append((time.perf_counter() - started) * 1000)
-        detected += any(iou(sample.box, r["box"]) >= 0.5 for r in result["results"])
+        detected += any(box_iou(sample.box.as_dict(), r["box"]) >= 0.5 for r in result["results"])
         reading = best_reading(result["results"])
         strict += reading == sample.plate
         folded += reading.translate(FOLD) == sample.plate.translate(FOLD)
