@@ -21,6 +21,8 @@ from .formats import FormatCorrector
 from .geometry import plate_crop
 from .images import DEFAULT_MAX_MEGAPIXELS, DecodedImage, decode_image
 
+# Stored with every reading: which models and engine code produced it. Known without loading the models.
+ENGINE_VERSION = f"platedet-0.0.2+ppocrv4-rec+plates-{__version__}"
 MIN_PLATE_CHARS = 2  # Latin letters/digits a reading needs to count as a plate
 
 
@@ -76,7 +78,7 @@ class Pipeline:
         self.detector = detector
         self.reader = reader
         self.corrector = FormatCorrector(reader.alphabet)
-        self.version = f"platedet-0.0.2+ppocrv4-rec+plates-{__version__}"
+        self.version = ENGINE_VERSION
         self._lock = threading.Lock()
 
     def recognize(
@@ -188,4 +190,4 @@ def get_pipeline(config: PipelineConfig | None = None) -> Pipeline:
         return _pipeline
 
 
-__all__ = ["Pipeline", "PipelineConfig", "get_pipeline"]
+__all__ = ["ENGINE_VERSION", "Pipeline", "PipelineConfig", "get_pipeline"]

@@ -145,12 +145,12 @@ class InfoView(VendorView):
     """GET /info/ (the SDK's version and webhooks)."""
 
     def get(self, request):
-        from plates.pipeline import get_pipeline
+        from plates.pipeline import ENGINE_VERSION  # no model load for a metadata call
 
         hooks = selectors.webhook_list(owner=request.user)
         return Response(
             {
-                "version": str(getattr(get_pipeline(), "version", "")),
+                "version": ENGINE_VERSION,
                 "webhooks": [
                     {"id": h.id, "target": h.target, "event": h.event, "is_active": h.is_active}
                     for h in hooks
