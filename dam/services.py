@@ -85,7 +85,8 @@ def asset_create(
             "file_too_large", f"The file has {len(data)} bytes; the limit is {max_bytes} bytes.", status=413
         )
     try:
-        decoded = decode_image(data, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS)
+        # Validation and size only: a JPEG decodes at 1/8 scale (every byte still read, ~8x less work).
+        decoded = decode_image(data, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS, min_side=1)
     except ImageError as exc:
         raise ServiceError(exc.code, exc.message, status=400) from exc
     timestamp = _coerce_timestamp(timestamp)

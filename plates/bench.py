@@ -1,5 +1,6 @@
 """Benchmark on an OpenALPR-format folder (NAME.jpg + NAME.txt with `NAME.jpg x y w h PLATE`): detection
-recall (IoU >= 0.5), exact-match accuracy (strict, and O/0 + I/1 folded), latency and peak memory."""
+recall (IoU >= 0.5), exact-match accuracy (strict, and O/0 + I/1 folded), latency (per image and per stage),
+throughput and peak memory."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ class BenchReport:
     median_ms: float
     p90_ms: float
     peak_mb: float
+    stage_ms: dict[str, float]  # median ms per stage: decode, detect, read, correct
+    images_per_s: float  # one image after another, file read included
     misses: list[tuple[str, str, str]]  # (image, expected, best reading)
 
     def table(self) -> str:
@@ -43,6 +46,8 @@ class BenchReport:
             ("exact match, O/0 I/1 folded", f"{self.folded:.3f}"),
             ("median ms / image", f"{self.median_ms:.0f}"),
             ("p90 ms / image", f"{self.p90_ms:.0f}"),
+            *((f"  {stage} ms (median)", f"{ms:.1f}") for stage, ms in self.stage_ms.items()),
+            ("images / s", f"{self.images_per_s:.1f}"),
             ("peak memory (RSS) MB", f"{self.peak_mb:.0f}"),
         ]
         width = max(len(name) for name, _ in rows)
@@ -85,17 +90,23 @@ def run(
     pipe.recognize(samples[0].image.read_bytes())  # warm-up: first call allocates
     detected = strict = folded = 0
     times, misses = [], []
+    stages: dict[str, list[float]] = {}
+    loop_started = time.perf_counter()
     for sample in tqdm(samples, desc="bench", unit="img", disable=not progress):
         data = sample.image.read_bytes()
         started = time.perf_counter()
-        result = pipe.recognize(data, filename=sample.image.name)
+        timings: dict[str, float] = {}
+        result = pipe.recognize(data, filename=sample.image.name, timings=timings)
         times.append((time.perf_counter() - started) * 1000)
+        for stage, ms in timings.items():
+            stages.setdefault(stage, []).append(ms)
         detected += any(box_iou(sample.box.as_dict(), r["box"]) >= 0.5 for r in result["results"])
         reading = best_reading(result["results"])
         strict += reading == sample.plate
         folded += reading.translate(FOLD) == sample.plate.translate(FOLD)
         if reading != sample.plate:
             misses.append((sample.image.name, sample.plate, reading))
+    elapsed = time.perf_counter() - loop_started
     n = len(samples)
     times.sort()
     return BenchReport(
@@ -106,5 +117,7 @@ def run(
         median_ms=statistics.median(times),
         p90_ms=times[min(n - 1, int(round(0.9 * (n - 1))))],
         peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        stage_ms={stage: statistics.median(values) for stage, values in stages.items()},
+        images_per_s=n / elapsed,
         misses=misses,
     )

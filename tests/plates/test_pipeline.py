@@ -86,3 +86,15 @@ def test_models_load_once(pipeline):
 
     assert get_pipeline() is pipeline
     assert pipeline.version.startswith("platedet-0.0.2+ppocrv4-rec")
+
+
+def test_a_large_photo_answers_in_its_own_pixel_coordinates(pipeline):
+    scene = plate_scene("AB12CDE", size=(4000, 2250), seed=2)
+    result = pipeline.recognize(scene.data)
+    (plate,) = result["results"]
+    assert plate["plate"] == "ab12cde"
+    xmin, ymin, xmax, ymax = scene.box
+    box = plate["box"]
+    assert abs(box["xmin"] - xmin) < 40 and abs(box["xmax"] - xmax) < 40
+    assert abs(box["ymin"] - ymin) < 40 and abs(box["ymax"] - ymax) < 40
+    assert all(0 <= x < 4000 and 0 <= y < 2250 for x, y in plate["polygon"])
