@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
@@ -26,7 +27,7 @@ from plates.images import decode_image
 
 from .errors import ServiceError
 from .models import Asset, PlateReading
-from .signals import assets_changed, assets_deleted
+from .signals import asset_recognized, assets_changed, assets_deleted
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,19 @@ _PLATE_JUNK = re.compile(r"[\s\-_.·]+")
 def normalize_plate(text: str) -> str:
     """Plates are stored as the engine writes them: lower-case, no spaces or separators."""
     return _PLATE_JUNK.sub("", text or "").lower()
+
+
+@dataclass(frozen=True)
+class ImageRecognition:
+    """One recognition as every consumer sees it (compat's answers and webhooks, the asset_recognized
+    signal): the engine result and where it came from."""
+
+    owner: Any
+    asset: Asset | None  # None when the image was not stored
+    result: dict  # the engine's result
+    engine_version: str
+    camera_id: str
+    timestamp: dt.datetime  # when the image was taken, or when it was recognized when unknown
 
 
 def _coerce_timestamp(timestamp: dt.datetime | str | None) -> dt.datetime | None:
@@ -53,6 +67,14 @@ def _coerce_timestamp(timestamp: dt.datetime | str | None) -> dt.datetime | None
     if timezone.is_naive(timestamp):
         timestamp = timezone.make_aware(timestamp, dt.UTC)
     return timestamp
+
+
+def _check_size(data: bytes) -> None:
+    max_bytes = settings.PLATELENS_MAX_UPLOAD_BYTES
+    if len(data) > max_bytes:
+        raise ServiceError(
+            "file_too_large", f"The file has {len(data)} bytes; the limit is {max_bytes} bytes.", status=413
+        )
 
 
 def _enqueue_recognition(asset_ids: list[int]) -> None:
@@ -79,11 +101,7 @@ def asset_create(
 ) -> tuple[Asset, bool]:
     """Store uploaded bytes as an asset of `owner`. Returns (asset, created); the same bytes uploaded again
     by the same owner return (existing asset, False) without a second copy or a second recognition."""
-    max_bytes = settings.PLATELENS_MAX_UPLOAD_BYTES
-    if len(data) > max_bytes:
-        raise ServiceError(
-            "file_too_large", f"The file has {len(data)} bytes; the limit is {max_bytes} bytes.", status=413
-        )
+    _check_size(data)
     try:
         decoded = decode_image(data, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS)
     except ImageError as exc:
@@ -182,33 +200,123 @@ def readings_record(*, asset: Asset, result: dict, model_version: str) -> list[P
     return created
 
 
-def asset_recognize(*, asset: Asset, regions=(), engine_options: dict | None = None) -> dict:
-    """Run the engine in this process on the stored file, store its readings, and return its result
-    (Plate Recognizer shape). Engine refusals mark the asset failed and raise ServiceError."""
+def _engine_run(*, data: bytes, filename: str, regions, engine_options: dict | None) -> tuple[dict, str]:
+    """Run the engine in this process; returns (result, engine version). Raises PlatesError."""
+    from plates.pipeline import get_pipeline  # models load on first use, in the process that recognizes
+
+    pipeline = get_pipeline()
+    result = pipeline.recognize(
+        data,
+        filename=filename,
+        regions=tuple(regions or settings.PLATELENS_DEFAULT_REGIONS),
+        max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS,
+        **(engine_options or {}),
+    )
+    return result, str(pipeline.version)
+
+
+def _engine_error(exc: PlatesError) -> ServiceError:
+    """Bad input is the caller's (400); anything else the engine refuses means it is unavailable (503)."""
+    return ServiceError(exc.code, exc.message, status=400 if isinstance(exc, ImageError) else 503)
+
+
+def _asset_engine_run(*, asset: Asset, regions, engine_options: dict | None) -> tuple[dict, str]:
+    """Recognize the stored file of `asset` and store its readings. Engine refusals mark the asset failed."""
     _set_status(asset, Asset.Status.PROCESSING, error="", attempts=F("attempts") + 1)
     try:
-        from plates.pipeline import get_pipeline  # models load on first use, in the worker
-
-        pipeline = get_pipeline()
         with asset.file.open("rb") as handle:
             data = handle.read()
-        result = pipeline.recognize(
-            data,
+        result, version = _engine_run(
+            data=data,
             filename=asset.original_filename or PurePath(asset.file.name).name,
-            regions=tuple(regions or settings.PLATELENS_DEFAULT_REGIONS),
-            max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS,
-            **(engine_options or {}),
+            regions=regions,
+            engine_options=engine_options,
         )
     except PlatesError as exc:
         _set_status(asset, Asset.Status.FAILED, error=f"{exc.code}: {exc.message}")
         _changed([asset.pk])
-        raise ServiceError(exc.code, exc.message, status=400 if isinstance(exc, ImageError) else 503) from exc
+        raise _engine_error(exc) from exc
     except Exception as exc:
         _set_status(asset, Asset.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
         _changed([asset.pk])
         raise
-    readings_record(asset=asset, result=result, model_version=str(pipeline.version))
-    return result
+    readings_record(asset=asset, result=result, model_version=version)
+    return result, version
+
+
+def _recognized(recognition: ImageRecognition) -> ImageRecognition:
+    asset_recognized.send(sender=Asset, recognition=recognition)
+    return recognition
+
+
+def asset_recognize(*, asset: Asset, regions=(), engine_options: dict | None = None) -> ImageRecognition:
+    """Run the engine in this process on the stored file of `asset` (the worker task, `ingest --now`), store
+    its readings and send asset_recognized. Engine refusals mark the asset failed and raise ServiceError."""
+    result, version = _asset_engine_run(asset=asset, regions=regions, engine_options=engine_options)
+    return _recognized(
+        ImageRecognition(
+            owner=asset.owner,
+            asset=asset,
+            result=result,
+            engine_version=version,
+            camera_id=asset.camera_id,
+            timestamp=asset.timestamp or asset.status_changed_at,
+        )
+    )
+
+
+def _regions_only(result: dict, regions) -> dict:
+    """Keep only plates whose predicted region is one of `regions` (a country or its subdivision)."""
+    if not regions:
+        return result
+    wanted = set(regions) | {r.split("-", 1)[0].split("_", 1)[0] for r in regions}
+    kept = [r for r in result.get("results", []) if (r.get("region") or {}).get("code", "").lower() in wanted]
+    return {**result, "results": kept}
+
+
+def image_recognize(
+    *,
+    owner,
+    data: bytes,
+    filename: str = "",
+    camera_id: str = "",
+    timestamp: dt.datetime | str | None = None,
+    regions=(),
+    engine_options: dict | None = None,
+    region_strict: bool = False,
+    store: bool = True,
+) -> ImageRecognition:
+    """Recognize uploaded bytes for `owner` in this process (the compatible APIs answer synchronously):
+    stored as an asset (sha1-deduplicated, readings saved and indexed) unless `store` is False. With
+    `region_strict` only plates of `regions` are answered (all are stored). Sends asset_recognized.
+    Raises ServiceError: size, image (400), engine unavailable (503)."""
+    _check_size(data)
+    timestamp = _coerce_timestamp(timestamp)
+    asset = None
+    if store:
+        asset, _created = asset_create(
+            owner=owner, data=data, filename=filename, camera_id=camera_id, timestamp=timestamp, enqueue=False
+        )
+        result, version = _asset_engine_run(asset=asset, regions=regions, engine_options=engine_options)
+    else:
+        try:
+            result, version = _engine_run(
+                data=data, filename=filename, regions=regions, engine_options=engine_options
+            )
+        except PlatesError as exc:
+            raise _engine_error(exc) from exc
+    if region_strict:
+        result = _regions_only(result, regions)
+    return _recognized(
+        ImageRecognition(
+            owner=owner,
+            asset=asset,
+            result=result,
+            engine_version=version,
+            camera_id=camera_id,
+            timestamp=timestamp or timezone.now(),
+        )
+    )
 
 
 def asset_mark_retrying(*, asset: Asset, error: str) -> None:

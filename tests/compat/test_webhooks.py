@@ -12,9 +12,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from dam.compat import webhooks
-from dam.compat.models import Webhook, WebhookDelivery
-from dam.compat.tasks import deliver_webhook
+from compat import webhooks
+from compat.models import Webhook, WebhookDelivery
+from compat.tasks import deliver_webhook
 
 from .conftest import PLATE_TEXT
 
