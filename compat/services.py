@@ -13,6 +13,7 @@ from PIL import Image, UnidentifiedImageError
 
 from dam import services as dam_services
 from dam.errors import ServiceError
+from plates.base import RecognizeOptions
 
 from . import selectors, ssrf
 from .models import ApiCall, Webhook
@@ -23,19 +24,6 @@ class ImageFacts:
     format: str  # Pillow's name: JPEG, PNG, BMP, TIFF, ...
     width: int
     height: int
-
-
-@dataclass(frozen=True)
-class Recognition:
-    """What a compatible API needs to answer: the engine result, the asset it produced (None when images
-    are not stored), and the caller's usage after this call."""
-
-    result: dict
-    asset: object | None
-    engine_version: str
-    camera_id: str
-    timestamp: dt.datetime
-    usage: selectors.Usage
 
 
 def image_probe(data: bytes) -> ImageFacts:
@@ -75,16 +63,15 @@ def recognition_run(
     regions: tuple[str, ...] = (),
     camera_id: str = "",
     timestamp: dt.datetime | None = None,
-    engine_options: dict | None = None,
+    options: RecognizeOptions | None = None,
     region_strict: bool = False,
     store: bool | None = None,
-) -> Recognition:
+) -> dam_services.ImageRecognition:
     """Recognize one image for `user` through the DAM's one recognition service (stored as an asset unless
     `store` is False or PLATELENS_STORE_IMAGES is off) and count the call; image.done webhooks follow from
     dam.signals.asset_recognized. Raises ServiceError (quota, size, image, engine errors)."""
     quota_check(user=user)
     store = store_images_default() if store is None else (store and store_images_default())
-    options = {k: v for k, v in (engine_options or {}).items() if v is not None}
     started = time.monotonic()
     recognized = dam_services.image_recognize(
         owner=user,
@@ -93,7 +80,7 @@ def recognition_run(
         camera_id=camera_id,
         timestamp=timestamp,
         regions=regions,
-        engine_options=options,
+        options=options,
         region_strict=region_strict,
         store=store,
     )
@@ -102,17 +89,10 @@ def recognition_run(
         user=user,
         api=api,
         asset=recognized.asset,
-        plates=len(recognized.result.get("results", [])),
+        plates=len(recognized.result.results),
         processing_time_ms=elapsed_ms,
     )
-    return Recognition(
-        result=recognized.result,
-        asset=recognized.asset,
-        engine_version=recognized.engine_version,
-        camera_id=recognized.camera_id,
-        timestamp=recognized.timestamp,
-        usage=selectors.usage_for(user=user),
-    )
+    return recognized
 
 
 def webhook_create(*, owner, target: str, event: str = Webhook.Event.IMAGE_DONE) -> Webhook:

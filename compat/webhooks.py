@@ -49,8 +49,7 @@ def image_done_enqueue(*, owner, recognition) -> list[int]:
     hooks = list(Webhook.objects.filter(owner=owner, is_active=True, event=Webhook.Event.IMAGE_DONE))
     if not hooks:
         return []
-    filename = str(recognition.result.get("filename") or "")
-    data = platerecognizer.recognition_body(recognition, filename=filename)
+    data = platerecognizer.recognition_body(recognition, filename=recognition.result.filename)
     ids = []
     for hook in hooks:
         delivery = WebhookDelivery.objects.create(

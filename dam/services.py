@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Any
 
@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from plates.base import box_iou
+from plates.base import Recognition, RecognizeOptions
 from plates.errors import ImageError, PlatesError
 from plates.images import decode_image
 
@@ -48,7 +48,7 @@ class ImageRecognition:
 
     owner: Any
     asset: Asset | None  # None when the image was not stored
-    result: dict  # the engine's result
+    result: Recognition
     engine_version: str
     camera_id: str
     timestamp: dt.datetime  # when the image was taken, or when it was recognized when unknown
@@ -156,51 +156,51 @@ def _set_status(asset: Asset, status: str, **fields: Any) -> None:
 
 
 @transaction.atomic
-def readings_record(*, asset: Asset, result: dict, model_version: str) -> list[PlateReading]:
-    """Replace the model's readings of `asset` with `result["results"]`. Human-reviewed readings are kept
+def readings_record(*, asset: Asset, result: Recognition, model_version: str) -> list[PlateReading]:
+    """Replace the model's readings of `asset` with `result.results`. Human-reviewed readings are kept
     untouched, and a new reading of the same plate (overlapping box) is dropped in their favour."""
     if not Asset.objects.filter(pk=asset.pk).exists():
         return []  # deleted while the engine ran
     reviewed = list(asset.readings.exclude(review_status=PlateReading.Review.UNREVIEWED))
+    reviewed_boxes = [box for box in (kept.bounding_box for kept in reviewed) if box is not None]
     asset.readings.filter(review_status=PlateReading.Review.UNREVIEWED).delete()
     created = []
     now = timezone.now()
-    for index, item in enumerate(result.get("results") or []):
-        box = item.get("box") or {}
-        if any(box_iou(box, kept.box) >= SAME_PLATE_IOU for kept in reviewed):
+    for index, item in enumerate(result.results):
+        if any(item.box.iou(box) >= SAME_PLATE_IOU for box in reviewed_boxes):
             continue
-        region = item.get("region") or {}
         created.append(
             PlateReading(
                 asset=asset,
                 index=index,
-                plate=normalize_plate(str(item.get("plate", ""))),
-                score=float(item.get("score") or 0.0),
-                dscore=float(item.get("dscore") or 0.0),
-                box=box,
-                polygon=item.get("polygon") or [],
-                region_code=str(region.get("code") or ""),
-                region_score=float(region.get("score") or 0.0),
-                color=str(item.get("color") or ""),
-                candidates=item.get("candidates") or [],
+                plate=normalize_plate(item.text),
+                score=item.score,
+                dscore=item.dscore,
+                box=item.box.as_dict(),
+                polygon=[list(point) for point in item.polygon],
+                region_code=item.region,
+                region_score=item.region_score,
+                color=item.color,
+                candidates=[{"plate": c.text, "score": c.score} for c in item.candidates],
                 model_version=model_version,
                 created_on=now,
             )
         )
     PlateReading.objects.bulk_create(created)
-    processing_time = result.get("processing_time")
     _set_status(
         asset,
         Asset.Status.DONE,
         error="",
         model_version=model_version,
-        processing_time_ms=float(processing_time) if processing_time is not None else None,
+        processing_time_ms=result.processing_ms,
     )
     _changed([asset.pk])
     return created
 
 
-def _engine_run(*, data: bytes, filename: str, regions, engine_options: dict | None) -> tuple[dict, str]:
+def _engine_run(
+    *, data: bytes, filename: str, regions, options: RecognizeOptions | None
+) -> tuple[Recognition, str]:
     """Run the engine in this process; returns (result, engine version). Raises PlatesError."""
     from plates.pipeline import get_pipeline  # models load on first use, in the process that recognizes
 
@@ -210,7 +210,7 @@ def _engine_run(*, data: bytes, filename: str, regions, engine_options: dict | N
         filename=filename,
         regions=tuple(regions or settings.PLATELENS_DEFAULT_REGIONS),
         max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS,
-        **(engine_options or {}),
+        options=options,
     )
     return result, str(pipeline.version)
 
@@ -220,7 +220,7 @@ def _engine_error(exc: PlatesError) -> ServiceError:
     return ServiceError(exc.code, exc.message, status=400 if isinstance(exc, ImageError) else 503)
 
 
-def _asset_engine_run(*, asset: Asset, regions, engine_options: dict | None) -> tuple[dict, str]:
+def _asset_engine_run(*, asset: Asset, regions, options: RecognizeOptions | None) -> tuple[Recognition, str]:
     """Recognize the stored file of `asset` and store its readings. Engine refusals mark the asset failed."""
     _set_status(asset, Asset.Status.PROCESSING, error="", attempts=F("attempts") + 1)
     try:
@@ -230,7 +230,7 @@ def _asset_engine_run(*, asset: Asset, regions, engine_options: dict | None) -> 
             data=data,
             filename=asset.original_filename or PurePath(asset.file.name).name,
             regions=regions,
-            engine_options=engine_options,
+            options=options,
         )
     except PlatesError as exc:
         _set_status(asset, Asset.Status.FAILED, error=f"{exc.code}: {exc.message}")
@@ -249,10 +249,10 @@ def _recognized(recognition: ImageRecognition) -> ImageRecognition:
     return recognition
 
 
-def asset_recognize(*, asset: Asset, regions=(), engine_options: dict | None = None) -> ImageRecognition:
+def asset_recognize(*, asset: Asset, regions=(), options: RecognizeOptions | None = None) -> ImageRecognition:
     """Run the engine in this process on the stored file of `asset` (the worker task, `ingest --now`), store
     its readings and send asset_recognized. Engine refusals mark the asset failed and raise ServiceError."""
-    result, version = _asset_engine_run(asset=asset, regions=regions, engine_options=engine_options)
+    result, version = _asset_engine_run(asset=asset, regions=regions, options=options)
     return _recognized(
         ImageRecognition(
             owner=asset.owner,
@@ -265,13 +265,12 @@ def asset_recognize(*, asset: Asset, regions=(), engine_options: dict | None = N
     )
 
 
-def _regions_only(result: dict, regions) -> dict:
+def _regions_only(result: Recognition, regions) -> Recognition:
     """Keep only plates whose predicted region is one of `regions` (a country or its subdivision)."""
     if not regions:
         return result
     wanted = set(regions) | {r.split("-", 1)[0].split("_", 1)[0] for r in regions}
-    kept = [r for r in result.get("results", []) if (r.get("region") or {}).get("code", "").lower() in wanted]
-    return {**result, "results": kept}
+    return replace(result, results=tuple(r for r in result.results if r.region.lower() in wanted))
 
 
 def image_recognize(
@@ -282,7 +281,7 @@ def image_recognize(
     camera_id: str = "",
     timestamp: dt.datetime | str | None = None,
     regions=(),
-    engine_options: dict | None = None,
+    options: RecognizeOptions | None = None,
     region_strict: bool = False,
     store: bool = True,
 ) -> ImageRecognition:
@@ -297,12 +296,10 @@ def image_recognize(
         asset, _created = asset_create(
             owner=owner, data=data, filename=filename, camera_id=camera_id, timestamp=timestamp, enqueue=False
         )
-        result, version = _asset_engine_run(asset=asset, regions=regions, engine_options=engine_options)
+        result, version = _asset_engine_run(asset=asset, regions=regions, options=options)
     else:
         try:
-            result, version = _engine_run(
-                data=data, filename=filename, regions=regions, engine_options=engine_options
-            )
+            result, version = _engine_run(data=data, filename=filename, regions=regions, options=options)
         except PlatesError as exc:
             raise _engine_error(exc) from exc
     if region_strict:

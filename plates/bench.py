@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .base import BoundingBox, box_iou
+from .base import BoundingBox, PlateRead
 from .pipeline import Pipeline, get_pipeline
 
 FOLD = str.maketrans({"O": "0", "I": "1"})
@@ -68,11 +68,11 @@ def load_samples(folder: Path) -> list[Sample]:
     return samples
 
 
-def best_reading(results: list[dict]) -> str:
+def best_reading(results: tuple[PlateRead, ...]) -> str:
     """The image's best-scored reading: highest detection x OCR confidence."""
     if not results:
         return ""
-    return normalize(max(results, key=lambda r: r["dscore"] * r["score"])["plate"])
+    return normalize(max(results, key=lambda r: r.dscore * r.score).text)
 
 
 def run(
@@ -88,10 +88,10 @@ def run(
     for sample in tqdm(samples, desc="bench", unit="img", disable=not progress):
         data = sample.image.read_bytes()
         started = time.perf_counter()
-        result = pipe.recognize(data, filename=sample.image.name)
+        recognition = pipe.recognize(data, filename=sample.image.name)
         times.append((time.perf_counter() - started) * 1000)
-        detected += any(box_iou(sample.box.as_dict(), r["box"]) >= 0.5 for r in result["results"])
-        reading = best_reading(result["results"])
+        detected += any(sample.box.iou(r.box) >= 0.5 for r in recognition.results)
+        reading = best_reading(recognition.results)
         strict += reading == sample.plate
         folded += reading.translate(FOLD) == sample.plate.translate(FOLD)
         if reading != sample.plate:

@@ -7,6 +7,7 @@ from search.backends import get_backend
 from search.models import IndexOutbox
 from tests.search import factories as f
 from tests.search.behaviour import plates, search
+from tests.support.engine import recognition
 
 
 @pytest.fixture
@@ -15,15 +16,11 @@ def setup(db, settings, celery_eager):
     return get_backend(), f.user("alice")
 
 
-def result(*plates_: str) -> dict:
-    return {
-        "results": [
-            {"plate": p, "score": 0.9, "dscore": 0.9, "box": {"xmin": 10 + 200 * i, "ymin": 10, "xmax": 150 + 200 * i, "ymax": 50},
-             "region": {"code": "de"}, "color": "white"}
-            for i, p in enumerate(plates_)
-        ],
-        "processing_time": 12.0,
-    }  # fmt: skip
+def result(*plates_: str):
+    boxes = [
+        {"xmin": 10 + 200 * i, "ymin": 10, "xmax": 150 + 200 * i, "ymax": 50} for i in range(len(plates_))
+    ]
+    return recognition(*plates_, boxes=boxes, region="de", processing_ms=12.0)
 
 
 def test_recording_reviewing_editing_and_deleting(setup, django_capture_on_commit_callbacks):
