@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import re
 from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Any
@@ -24,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from plates.base import Recognition, RecognizeOptions
 from plates.errors import ImageError, PlatesError
 from plates.images import decode_image
+from plates.text import normalize
 
 from .errors import ServiceError
 from .models import Asset, PlateReading
@@ -33,12 +33,11 @@ logger = logging.getLogger(__name__)
 
 # A new model reading that overlaps a human-reviewed one this much is the same plate: the review wins.
 SAME_PLATE_IOU = 0.5
-_PLATE_JUNK = re.compile(r"[\s\-_.·]+")
 
 
 def normalize_plate(text: str) -> str:
-    """Plates are stored as the engine writes them: lower-case, no spaces or separators."""
-    return _PLATE_JUNK.sub("", text or "").lower()
+    """The stored form of a plate: plates.text.normalize in lower case, as the engine writes plates."""
+    return normalize(text).lower()
 
 
 @dataclass(frozen=True)

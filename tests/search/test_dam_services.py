@@ -45,3 +45,20 @@ def test_recording_reviewing_editing_and_deleting(setup, django_capture_on_commi
         services.asset_delete(asset=asset)
     assert search(backend, alice).total == 0
     assert IndexOutbox.objects.count() == 0
+
+
+def test_a_correction_typed_with_a_slash_is_stored_and_found_as_searched(
+    setup, django_capture_on_commit_callbacks
+):
+    """One normaliser: the DAM stores `ab/12` as `ab12`, which is what search looks for."""
+    backend, alice = setup
+    asset = f.asset(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.readings_record(asset=asset, result=result("xx9999"), model_version="test")
+    reading = asset.readings.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reading_review(reading=reading, reviewer=alice, status="corrected", corrected_plate="ab/12")
+    reading.refresh_from_db()
+    assert reading.corrected_plate == "ab12"
+    for query in ("AB12", "ab/12", "ab-12"):
+        assert plates(search(backend, alice, query)) == ["ab12"]
