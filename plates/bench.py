@@ -1,6 +1,6 @@
 """Benchmark on an OpenALPR-format folder (NAME.jpg + NAME.txt with `NAME.jpg x y w h PLATE`): detection
-recall (IoU >= 0.5), exact-match accuracy (strict, and O/0 + I/1 folded), latency (per image and per stage),
-throughput and peak memory."""
+recall (IoU >= 0.5), exact-match accuracy (strict, and with look-alikes folded), latency (per image and per
+stage), throughput and peak memory."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .base import BoundingBox, box_iou
+from .base import BoundingBox, PlateRead
 from .pipeline import Pipeline, get_pipeline
-
-FOLD = str.maketrans({"O": "0", "I": "1"})
+from .text import fold, normalize
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class BenchReport:
             ("images", f"{self.images}"),
             ("detection recall (IoU >= 0.5)", f"{self.recall:.3f}"),
             ("exact match, strict", f"{self.strict:.3f}"),
-            ("exact match, O/0 I/1 folded", f"{self.folded:.3f}"),
+            ("exact match, folded", f"{self.folded:.3f}"),
             ("median ms / image", f"{self.median_ms:.0f}"),
             ("p90 ms / image", f"{self.p90_ms:.0f}"),
             *((f"  {stage} ms (median)", f"{ms:.1f}") for stage, ms in self.stage_ms.items()),
@@ -54,10 +53,6 @@ class BenchReport:
         lines = [f"| {'metric'.ljust(width)} | value |", f"|{'-' * (width + 2)}|-------|"]
         lines += [f"| {name.ljust(width)} | {value} |" for name, value in rows]
         return "\n".join(lines)
-
-
-def normalize(plate: str) -> str:
-    return "".join(ch for ch in plate.upper() if ch.isalnum())
 
 
 def load_samples(folder: Path) -> list[Sample]:
@@ -73,11 +68,11 @@ def load_samples(folder: Path) -> list[Sample]:
     return samples
 
 
-def best_reading(results: list[dict]) -> str:
+def best_reading(results: tuple[PlateRead, ...]) -> str:
     """The image's best-scored reading: highest detection x OCR confidence."""
     if not results:
         return ""
-    return normalize(max(results, key=lambda r: r["dscore"] * r["score"])["plate"])
+    return normalize(max(results, key=lambda r: r.dscore * r.score).text)
 
 
 def run(
@@ -96,14 +91,14 @@ def run(
         data = sample.image.read_bytes()
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        result = pipe.recognize(data, filename=sample.image.name, timings=timings)
+        recognition = pipe.recognize(data, filename=sample.image.name, timings=timings)
         times.append((time.perf_counter() - started) * 1000)
         for stage, ms in timings.items():
             stages.setdefault(stage, []).append(ms)
-        detected += any(box_iou(sample.box.as_dict(), r["box"]) >= 0.5 for r in result["results"])
-        reading = best_reading(result["results"])
+        detected += any(sample.box.iou(r.box) >= 0.5 for r in recognition.results)
+        reading = best_reading(recognition.results)
         strict += reading == sample.plate
-        folded += reading.translate(FOLD) == sample.plate.translate(FOLD)
+        folded += fold(reading) == fold(sample.plate)
         if reading != sample.plate:
             misses.append((sample.image.name, sample.plate, reading))
     elapsed = time.perf_counter() - loop_started

@@ -44,7 +44,11 @@ def test_formats_are_sniffed_from_bytes(fmt, content_type):
 def test_a_large_jpeg_decodes_reduced_but_reports_its_own_size():
     data = blank_photo((4000, 3000))
     image = decode_image(data, min_side=1600)
-    assert image.rgb.shape == (1500, 2000, 3) and (image.width, image.height, image.scale) == (4000, 3000, 0.5)
+    assert image.rgb.shape == (1500, 2000, 3) and (image.width, image.height, image.scale) == (
+        4000,
+        3000,
+        0.5,
+    )
     assert decode_image(data, min_side=2500).rgb.shape == (3000, 4000, 3)  # half would be under 2500
     assert decode_image(blank_photo((4000, 3000), fmt="PNG"), min_side=1600).scale == 1  # JPEG only
 
