@@ -6,17 +6,27 @@ import logging
 import random
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
 from .errors import ServiceError
 from .models import Asset
-from .services import asset_mark_retrying, asset_recognize, assets_sweep_stuck
+from .services import asset_mark_retrying, asset_recognize, assets_sweep_stuck, engine_request_run
 
 logger = logging.getLogger(__name__)
 
 # Worth another try: the database was locked or went away, the storage had a hiccup.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError, ConnectionError, TimeoutError)
 MAX_RETRIES = 5
+
+
+@worker_ready.connect
+def load_engine(**_kwargs) -> None:
+    """The worker is the one process that runs the models: load them at start (in the main thread, for
+    Paddle's signal handling), so the first synchronous API call does not wait for them."""
+    from plates.pipeline import get_pipeline
+
+    get_pipeline()
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
@@ -45,6 +55,13 @@ def recognize_asset(self, asset_id: int) -> str:
         countdown = min(60, 2**self.request.retries) + random.uniform(0, 1)
         raise self.retry(exc=exc, countdown=countdown) from exc
     return "done"
+
+
+@shared_task(ignore_result=False, acks_late=False)
+def engine_request(request: dict) -> dict:
+    """A synchronous API's recognition (dam.engine.call waits for this reply). Not acked late: if the worker
+    dies, the caller's timeout answers, and running it again later would be for no one."""
+    return engine_request_run(request=request)
 
 
 @shared_task(acks_late=True)

@@ -121,6 +121,43 @@ def test_rest_flow_on_the_embedded_default(embedded):
 
 
 @pytest.mark.redis
+def _children(pid: int) -> dict[int, str]:
+    """Direct children of a process: pid -> command line."""
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                children[int(stat.parent.name)] = cmdline
+        except (OSError, IndexError, ValueError):
+            continue
+    return children
+
+
+def _loaded(pid: int, library: str) -> bool:
+    return library in (Path("/proc") / str(pid) / "maps").read_text()
+
+
+def test_plate_reader_api_recognizes_in_the_worker_never_in_the_web_process(embedded):
+    project, base, _ = embedded
+    token = project.manage("issue_token", "bob", "--create").strip()
+    response = requests.post(
+        f"{base}/v1/plate-reader/",
+        headers={"Authorization": f"Token {token}"},
+        files={"upload": ("car.jpg", plate_photo(PLATE, seed=4))},
+        timeout=RECOGNITION_TIMEOUT,
+    )
+    assert response.status_code == 201, response.text
+    assert [r["plate"] for r in response.json()["results"]] == [PLATE.lower()]
+    serve = next(p for p, _ in project.processes if p.name == "serve")
+    children = _children(serve.pid)
+    web = next(pid for pid, cmd in children.items() if "runserver" in cmd)
+    worker = next(pid for pid, cmd in children.items() if "celery" in cmd)
+    assert _loaded(worker, "onnxruntime")  # the check sees the engine where it runs
+    assert not _loaded(web, "onnxruntime") and not _loaded(web, "paddle")
+
+
 def test_rest_flow_on_redis(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("redis-server")
     started = start_redis(var_dir)
