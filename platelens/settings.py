@@ -179,9 +179,7 @@ PLATELENS_MONTHLY_QUOTA = env_int("PLATELENS_MONTHLY_QUOTA", 0)
 # Embedded default: kombu's SQLAlchemy transport on a SQLite file (no daemon). Production: redis://...
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    # polling_interval: an idle worker looks for messages every 0.1 s (kombu's default 1 s would add up to a
-    # second to every synchronous API call).
-    {"connect_args": {"timeout": 30}, "polling_interval": 0.1}
+    {"connect_args": {"timeout": 30}}
     if CELERY_BROKER_URL.startswith("sqla+")
     else {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)}
 )
@@ -194,6 +192,9 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
 )
 CELERY_DATABASE_ENGINE_OPTIONS = {"connect_args": {"timeout": 30}}
 CELERY_RESULT_EXPIRES = 3600
+# How often an idle worker looks for messages on the SQLite broker (kombu's default, 1 s, would be added to
+# synchronous API calls); platelens/celery.py applies it.
+PLATELENS_BROKER_POLL_SECONDS = 0.1
 # How long a synchronous API waits for the worker's engine before answering 503.
 PLATELENS_ENGINE_TIMEOUT_SECONDS = env_int("PLATELENS_ENGINE_TIMEOUT_SECONDS", 30)
 CELERY_TASK_ACKS_LATE = True

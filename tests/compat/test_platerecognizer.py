@@ -245,3 +245,14 @@ def test_upload_url_from_an_allowed_host_is_fetched(client_pr, alice, photo):
     assert response.status_code == 201, response.content
     assert response.json()["filename"] == "car.jpg"
     assert_searchable(alice, PLATE_TEXT)
+
+
+def test_no_worker_answers_503_in_time_and_the_stored_image_stays_queued(
+    client_pr, photo, settings, celery_eager
+):
+    celery_eager.conf.task_always_eager = False  # a real broker message that no worker takes
+    settings.PLATELENS_ENGINE_TIMEOUT_SECONDS = 1
+    response = client_pr.post("/v1/plate-reader/", {"upload": io.BytesIO(photo)}, format="multipart")
+    assert response.status_code == 503, response.content
+    assert "did not answer within 1 seconds" in response.json()["detail"]
+    assert Asset.objects.get().status == Asset.Status.PENDING  # the sweep gives it to a worker later
