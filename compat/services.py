@@ -12,7 +12,7 @@ from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
 from dam import services as dam_services
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 from plates.base import RecognizeOptions
 
 from . import selectors, ssrf

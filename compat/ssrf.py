@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 
 from . import ssrf
 from .models import Webhook, WebhookDelivery
