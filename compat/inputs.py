@@ -103,20 +103,13 @@ def parse_timestamp(value: str | None) -> dt.datetime | None:
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """Plate Recognizer's `config` JSON, reduced to what the engine and the result filter understand."""
+    """Plate Recognizer's `config` JSON in the engine's vocabulary (`threshold_d`, `threshold_o`, `mode` ->
+    RecognizeOptions), and `region: strict` (keep only plates of the requested regions). Their
+    `detection_rule: strict` is validated and has no effect: there is no vehicle detector; other keys are
+    ignored."""
 
-    threshold_d: float | None = None
-    threshold_o: float | None = None
-    mode: str = "default"
+    options: RecognizeOptions = field(default_factory=RecognizeOptions)
     region_strict: bool = False
-    detection_rule_strict: bool = False
-    ignored: tuple[str, ...] = field(default_factory=tuple)
-
-    def engine_options(self) -> RecognizeOptions:
-        """In the engine's own vocabulary."""
-        return RecognizeOptions(
-            detection_threshold=self.threshold_d, ocr_threshold=self.threshold_o, fast=self.mode == "fast"
-        )
 
 
 def _threshold(config: dict, key: str) -> float | None:
@@ -166,12 +159,11 @@ def parse_engine_config(value) -> EngineConfig:
             raise ServiceError(
                 "invalid_parameter", f'config.{key} accepts only "strict".', details={"field": "config"}
             )
-    known = {"threshold_d", "threshold_o", "mode", "region", "detection_rule"}
     return EngineConfig(
-        threshold_d=_threshold(value, "threshold_d"),
-        threshold_o=_threshold(value, "threshold_o"),
-        mode=mode,
+        options=RecognizeOptions(
+            detection_threshold=_threshold(value, "threshold_d"),
+            ocr_threshold=_threshold(value, "threshold_o"),
+            fast=mode == "fast",
+        ),
         region_strict=value.get("region") == "strict",
-        detection_rule_strict=value.get("detection_rule") == "strict",
-        ignored=tuple(sorted(set(value) - known)),
     )

@@ -40,7 +40,7 @@ def image_probe(data: bytes) -> ImageFacts:
 
 
 def store_images_default() -> bool:
-    return bool(getattr(settings, "PLATELENS_STORE_IMAGES", True))
+    return settings.PLATELENS_STORE_IMAGES
 
 
 def quota_check(*, user) -> None:

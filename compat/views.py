@@ -92,7 +92,7 @@ class PlateReaderView(VendorView):
             regions=regions,
             camera_id=camera_id,
             timestamp=timestamp,
-            options=config.engine_options(),
+            options=config.options,
             region_strict=config.region_strict,
             store=self.store_flag(request),
         )

@@ -137,7 +137,6 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 PLATELENS_STORE_IMAGES = env_bool("PLATELENS_STORE_IMAGES", True)
 
 # --- recognition engine --------------------------------------------------------------------------------
-PLATES_MODELS_DIR = os.environ.get("PLATES_MODELS_DIR", str(BASE_DIR / "models"))
 PLATELENS_DEFAULT_REGIONS = [r for r in os.environ.get("PLATELENS_DEFAULT_REGIONS", "").split(",") if r]
 
 # --- REST API ------------------------------------------------------------------------------------------
@@ -187,7 +186,9 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_ALWAYS_EAGER = False  # recognition always runs in a worker, never inside the request
+CELERY_TASK_ALWAYS_EAGER = (
+    False  # uploads are recognized by a worker (the compatible APIs answer synchronously)
+)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # An asset in "processing" longer than this is considered orphaned by a dead worker and re-queued.
