@@ -11,9 +11,8 @@ import datetime as dt
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from django.conf import settings
 
+from platelens.errors import ServiceError
 from plates.base import BoundingBox, Candidate, PlateRead, Recognition, RecognizeOptions
-
-from .errors import ServiceError
 
 POLL_SECONDS = 0.02  # how often the waiting web thread looks at the result backend
 

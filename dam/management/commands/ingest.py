@@ -5,14 +5,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from tqdm import tqdm
 
-from dam.errors import ServiceError
 from dam.services import asset_create, asset_recognize
+from platelens import edge
+from platelens.errors import ServiceError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
 # --now: two files in flight. The engine runs one image at a time (its lock); the other thread reads, decodes,
@@ -59,10 +59,7 @@ class Command(BaseCommand):
 
         def ingest_one(path: Path) -> tuple[str, str]:
             try:
-                if path.stat().st_size > settings.PLATELENS_MAX_UPLOAD_BYTES:
-                    raise ServiceError(
-                        "file_too_large", f"larger than {settings.PLATELENS_MAX_UPLOAD_BYTES} bytes"
-                    )
+                edge.check_upload_size(path.stat().st_size)
                 asset, created = asset_create(
                     owner=user,
                     data=path.read_bytes(),
