@@ -10,11 +10,13 @@ import datetime as dt
 
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from django.conf import settings
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from platelens.errors import ServiceError
 from plates.base import BoundingBox, Candidate, PlateRead, Recognition, RecognizeOptions
 
-POLL_SECONDS = 0.02  # how often the waiting web thread looks at the result backend
+# How often a waiting web thread looks at a polled result backend (SQLite): 20 waiting calls = 400 queries/s.
+POLL_SECONDS = 0.05
 
 
 def recognition_dump(recognition: Recognition) -> dict:
@@ -79,9 +81,14 @@ def call(request: dict) -> tuple[Recognition, str]:
 
     timeout = float(settings.PLATELENS_ENGINE_TIMEOUT_SECONDS)
     # expires: a request nobody picked up in time is dropped by the worker instead of run for no one.
-    pending = engine_request.apply_async((request,), expires=timeout)
     try:
-        reply = pending.get(timeout=timeout, interval=POLL_SECONDS, propagate=True)
+        pending = engine_request.apply_async((request,), expires=timeout)
+    except KombuOperationalError as exc:
+        raise ServiceError(
+            "engine_unavailable", "The task queue is unreachable; retry later.", status=503
+        ) from exc
+    try:
+        reply = pending.get(timeout=timeout, interval=POLL_SECONDS, propagate=False)
     except CeleryTimeoutError as exc:
         raise ServiceError(
             "engine_unavailable",
@@ -90,6 +97,12 @@ def call(request: dict) -> tuple[Recognition, str]:
         ) from exc
     finally:
         pending.forget()
+    if not isinstance(reply, dict):  # the task raised: the worker logged it
+        raise ServiceError(
+            "engine_unavailable",
+            f"The recognition engine failed ({type(reply).__name__}); retry later.",
+            status=503,
+        )
     if "error" in reply:
         error = reply["error"]
         raise ServiceError(error["code"], error["message"], status=int(error["status"]))

