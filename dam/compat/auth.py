@@ -6,6 +6,8 @@
 - Tencent: `Authorization: Token <key>`, or the SDK's `TC3-HMAC-SHA256 Credential=<key>/...` header with
   the platelens token as SecretId. TC3 signatures are NOT verified: the token is the credential.
 - Scaleflex: `X-Filerobot-Key: <key>` (or `Authorization: Token <key>`).
+- Vlens: `ApiKey: <key>`, or `Authorization: Bearer <key>` (their tenant key plus access token collapse into
+  the one platelens token).
 """
 
 from __future__ import annotations
@@ -53,6 +55,19 @@ class HuaweiAuthentication(_KeyAuthentication):
 
 class ScaleflexAuthentication(_KeyAuthentication):
     extra_headers = ("X-Filerobot-Key",)
+
+
+class VlensAuthentication(_KeyAuthentication):
+    """`ApiKey` first (their clients send it on every call), then `Authorization: Bearer` or `Token`."""
+
+    def key_from(self, request) -> str | None:
+        api_key = request.headers.get("ApiKey", "").strip()
+        if api_key:
+            return api_key
+        parts = request.headers.get("Authorization", "").split()
+        if len(parts) == 2 and parts[0].lower() == "bearer":
+            return parts[1]
+        return super().key_from(request)
 
 
 class TencentAuthentication(_KeyAuthentication):

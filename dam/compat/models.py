@@ -13,6 +13,7 @@ class ApiCall(models.Model):
         SCALEFLEX = "scaleflex", "Scaleflex Visual AI"
         HUAWEI = "huawei", "Huawei Cloud OCR"
         TENCENT = "tencent", "Tencent Cloud OCR"
+        VLENS = "vlens", "Vlens OCR"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_calls")
     api = models.CharField(max_length=20, choices=Api.choices)

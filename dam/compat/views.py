@@ -18,7 +18,7 @@ from dam.errors import ServiceError
 
 from . import auth, inputs, selectors, services
 from .models import ApiCall
-from .shapes import huawei, platerecognizer, scaleflex, tencent
+from .shapes import huawei, platerecognizer, scaleflex, tencent, vlens
 from .shapes.common import as_service_error
 from .throttling import CompatUserRateThrottle
 
@@ -289,6 +289,60 @@ class ScaleflexLicensePlateView(VendorView):
             store=self.store_flag(request),
         )
         return Response(scaleflex.recognition_body(recognition, sha1=hashlib.sha1(data).hexdigest()))
+
+
+# --- Vlens ----------------------------------------------------------------------------------------------
+
+
+class VlensLicensePlateView(VendorView):
+    """POST /v1/ocr/license_plate (JSON: image, transaction_id, client_transaction_id, request_id, country)."""
+
+    authentication_classes = [auth.VlensAuthentication]
+    parser_classes = [JSONParser]
+
+    def render_error(self, error):
+        return vlens.error_response(error)
+
+    def post(self, request):
+        body = request.data if isinstance(request.data, dict) else {}
+        image = body.get("image")
+        if not isinstance(image, str) or not image.strip():
+            raise ServiceError("missing_image", "image (base64) is required.", details={"field": "image"})
+        if len(image) > vlens.MAX_BASE64_BYTES:
+            raise ServiceError("file_too_large", "The image is larger than 3 MB.", details={"field": "image"})
+        transaction_id = inputs.parse_uuid(body.get("transaction_id"), field_name="transaction_id")
+        request_id = inputs.parse_uuid(body.get("request_id"), field_name="request_id")
+        client_transaction_id = body.get("client_transaction_id")
+        if client_transaction_id is not None and not isinstance(client_transaction_id, str | int):
+            raise ServiceError(
+                "invalid_parameter",
+                "client_transaction_id must be a string.",
+                details={"field": "client_transaction_id"},
+            )
+        country = str(body.get("country") or vlens.DEFAULT_COUNTRY).strip().upper()
+        regions = () if country in vlens.EGYPT else inputs.parse_regions([country.lower()])
+        data = inputs.decode_base64(image, field_name="image")
+        facts = services.image_probe(data)
+        if facts.format not in vlens.FORMATS:
+            raise ServiceError(
+                "unsupported_format", f"{facts.format or 'This'} images are not supported (JPEG, PNG)."
+            )
+        recognition = services.recognition_run(
+            user=request.user,
+            api=ApiCall.Api.VLENS,
+            data=data,
+            regions=regions,
+            store=self.store_flag(request),
+        )
+        answer = vlens.recognition_body(
+            recognition,
+            transaction_id=transaction_id,
+            request_id=request_id,
+            client_transaction_id=None if client_transaction_id is None else str(client_transaction_id),
+        )
+        if answer is None:
+            raise ServiceError("no_plate", "No license plate was recognized in the image.")
+        return Response(answer)
 
 
 # --- Webhook registration (platelens API, standard error shape) ----------------------------------------
