@@ -221,6 +221,15 @@ PLATELENS_WEBHOOK_DISABLE_AFTER = env_int(
 PLATELENS_WEBHOOK_BACKOFF_SECONDS = env_int("PLATELENS_WEBHOOK_BACKOFF_SECONDS", 10)  # doubles per retry
 PLATELENS_WEBHOOK_STALE_SECONDS = env_int("PLATELENS_WEBHOOK_STALE_SECONDS", 600)  # lost task -> re-queued
 PLATELENS_WEBHOOK_ALLOW_LOOPBACK = env_bool("PLATELENS_WEBHOOK_ALLOW_LOOPBACK", True)
+# Plate Recognizer SDK mode: their on-prem SDK answers tokenless requests from its network. When on, such
+# requests from these networks (CIDRs) on /v1/plate-reader/, /alpr and /info/ are served as PLATELENS_SDK_USER.
+PLATELENS_SDK_MODE = env_bool("PLATELENS_SDK_MODE", False)
+PLATELENS_SDK_ALLOWED_NETWORKS = [
+    n.strip()
+    for n in os.environ.get("PLATELENS_SDK_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128").split(",")
+    if n.strip()
+]
+PLATELENS_SDK_USER = os.environ.get("PLATELENS_SDK_USER", "sdk")
 
 LOGGING = {
     "version": 1,

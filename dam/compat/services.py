@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
@@ -154,6 +155,15 @@ def recognition_run(
     )
     webhooks.image_done_enqueue(owner=user, recognition=recognition)
     return recognition
+
+
+def sdk_user():
+    """The service user PLATELENS_SDK_USER that serves SDK-mode requests; created (no password) if missing."""
+    user, created = get_user_model().objects.get_or_create(username=settings.PLATELENS_SDK_USER)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
 
 
 def webhook_create(*, owner, target: str, event: str = Webhook.Event.IMAGE_DONE) -> Webhook:

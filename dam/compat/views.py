@@ -79,7 +79,13 @@ class VendorView(APIView):
 # --- Plate Recognizer ------------------------------------------------------------------------------------
 
 
-class PlateReaderView(VendorView):
+class PlateRecognizerView(VendorView):
+    """Their endpoints take a token, or none at all in SDK mode (see auth.SdkModeAuthentication)."""
+
+    authentication_classes = [auth.PlateRecognizerAuthentication, auth.SdkModeAuthentication]
+
+
+class PlateReaderView(PlateRecognizerView):
     """POST /v1/plate-reader/ and POST /alpr (SDK path)."""
 
     def post(self, request):
@@ -141,7 +147,7 @@ class StatisticsView(VendorView):
         return Response(platerecognizer.statistics_body(selectors.usage_for(user=request.user)))
 
 
-class InfoView(VendorView):
+class InfoView(PlateRecognizerView):
     """GET /info/ (the SDK's version and webhooks)."""
 
     def get(self, request):
