@@ -2,8 +2,8 @@
 
 The engine stores and searches plates compact and lower-case; this is the one place that turns such a plate
 back into its printed form. A layout is applied only when the region is known and the plate fits exactly one
-of that region's printed layouts; otherwise the plate is written compact, upper-case. German and Austrian
-district codes have a variable length, so they are spaced only where the split is certain."""
+of that region's printed layouts; otherwise it is written as stored (the engine stores plates compact), upper-case.
+German district codes have a variable length, so they are spaced only where the split is certain."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ _BY_REGION = {
 
 
 def compact(plate: str) -> str:
-    """Upper-case, separators and spaces removed: the form when no layout is certain."""
+    """Upper-case, separators and spaces removed: the form matched against the layouts."""
     return _NOT_ALNUM.sub("", plate or "").upper()
 
 
@@ -78,9 +78,9 @@ def _apply(plate: str, layout: str) -> str:
 
 
 def display_plate(plate: str, region: str | None = None) -> str:
-    """The plate as printed in `region` (a Plate Recognizer region code such as `gb`, `de`, `us-ca`), or
-    compact upper-case when the region or its layout is unknown or ambiguous."""
+    """The plate as printed in `region` (a Plate Recognizer region code such as `gb`, `de`, `us-ca`), or as
+    stored, upper-case, when the region or its layout is unknown or ambiguous."""
     text = compact(plate)
     country = (region or "").lower().split("-", 1)[0].split("_", 1)[0]
     printed = {_apply(text, layout) for slots, layout in _BY_REGION.get(country, ()) if _fits(text, slots)}
-    return printed.pop() if len(printed) == 1 else text
+    return printed.pop() if len(printed) == 1 else " ".join((plate or "").split()).upper()

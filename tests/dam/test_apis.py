@@ -177,11 +177,11 @@ def test_detail_and_metadata_use_corrections(alice, alice_api):
         alice_api.patch(f"{url}readings/{second.pk}/", {"status": "bogus"}, format="json"), 400, "invalid"
     )
     detail = alice_api.get(url).json()
-    assert detail["plate_numbers"] == ["ab12cdf"]
+    assert detail["plate_numbers"] == ["AB12 CDF"]
     assert [r["review_status"] for r in detail["readings"]] == ["corrected", "rejected"]
     metadata = alice_api.get(url + "metadata/").json()
     assert metadata["status"] == "success" and metadata["version"]
-    assert metadata["result"]["plate_number"] == ["ab12cdf"]
+    assert metadata["result"]["plate_number"] == ["AB12 CDF"]
     assert metadata["result"]["request_uuid"] == str(asset.request_uuid)
     assert metadata["result"]["sha1"] == asset.sha1
     assert metadata["result"]["file_path"].endswith(asset.file.name)

@@ -39,6 +39,7 @@ from plates.display import compact, display_plate
         ("ab12cde", None, "AB12CDE"),
         ("ab12cde", "fr", "AB12CDE"),  # does not fit the region's layouts
         ("AB-12 CDE", "gb", "AB12 CDE"),  # already printed: same result
+        ("xab-1234", "de", "XAB-1234"),  # no certain layout: as stored, upper-case
         ("京a12345", "cn", "京A12345"),
         ("", "gb", ""),
     ],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework.response import Response
 
 from dam.errors import ServiceError
+from plates.display import display_plate
 
 from .common import AUTH_CODES, IMAGE_CODES
 
@@ -25,7 +26,7 @@ def plate(result: dict) -> dict:
         polygon = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
     color = str(result.get("color") or "").lower()
     return {
-        "plate_number": str(result.get("plate", "")).upper(),
+        "plate_number": display_plate(str(result.get("plate", "")), (result.get("region") or {}).get("code")),
         "plate_color": color if color in COLORS else "other",
         "plate_location": [[int(round(float(x))), int(round(float(y)))] for x, y in polygon],
         "confidence": round(float(result.get("score") or 0.0), 4),

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 import platelens
 from dam.errors import ServiceError
 from dam.selectors import asset_metadata
-from dam.services import normalize_plate
+from plates.display import display_plate
 
 from .common import AUTH_CODES
 
@@ -18,7 +18,10 @@ def recognition_body(recognition, *, sha1: str) -> dict:
     """The stored asset's metadata; when images are not stored, the same shape without an asset."""
     if recognition.asset is not None:
         return asset_metadata(recognition.asset)
-    plates = [normalize_plate(str(r.get("plate", ""))) for r in recognition.result.get("results", [])]
+    plates = [
+        display_plate(str(r.get("plate", "")), (r.get("region") or {}).get("code"))
+        for r in recognition.result.get("results", [])
+    ]
     return {
         "status": "success",
         "version": platelens.__version__,

@@ -9,6 +9,7 @@ import uuid
 from rest_framework.response import Response
 
 from dam.errors import ServiceError
+from plates.display import display_plate
 
 from .common import IMAGE_CODES
 
@@ -31,7 +32,7 @@ def plate(result: dict) -> dict:
     x0, y0, x1, y1 = (int(round(float(box.get(k, 0)))) for k in ("xmin", "ymin", "xmax", "ymax"))
     color = str(result.get("color") or "").lower().replace("-", "").replace("_", "")
     return {
-        "Number": str(result.get("plate", "")).upper(),
+        "Number": display_plate(str(result.get("plate", "")), (result.get("region") or {}).get("code")),
         "Confidence": max(0, min(100, int(round(float(result.get("score") or 0.0) * 100)))),
         "Rect": {"X": x0, "Y": y0, "Width": max(0, x1 - x0), "Height": max(0, y1 - y0)},
         "Color": COLORS.get(color, OTHER_COLOR),
