@@ -102,9 +102,15 @@ class AssetCreatedSerializer(AssetSerializer):
         read_only=True,
         help_text="True when these bytes were already uploaded: the existing asset is returned.",
     )
+    updated_fields = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="On a duplicate: the capture facts (camera_id, timestamp) this upload sent that replaced "
+        "the stored ones; facts not sent are kept. Empty for a new asset.",
+    )
 
     class Meta(AssetSerializer.Meta):
-        fields = ["duplicate", *AssetSerializer.Meta.fields]
+        fields = ["duplicate", "updated_fields", *AssetSerializer.Meta.fields]
         read_only_fields = fields
 
 

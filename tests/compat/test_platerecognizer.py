@@ -245,3 +245,18 @@ def test_upload_url_from_an_allowed_host_is_fetched(client_pr, alice, photo):
     assert response.status_code == 201, response.content
     assert response.json()["filename"] == "car.jpg"
     assert_searchable(alice, PLATE_TEXT)
+
+
+def test_resending_the_same_image_with_new_capture_facts_updates_the_asset(client_pr, alice, photo):
+    client_pr.post(
+        "/v1/plate-reader/", {"upload": io.BytesIO(photo), "camera_id": "gate-1"}, format="multipart"
+    )
+    response = client_pr.post(
+        "/v1/plate-reader/",
+        {"upload": io.BytesIO(photo), "camera_id": "gate-7", "timestamp": "2024-01-02T03:04:05Z"},
+        format="multipart",
+    )
+    assert response.status_code == 201 and response.json()["camera_id"] == "gate-7"
+    asset = Asset.objects.get(owner=alice)
+    assert asset.camera_id == "gate-7"
+    assert asset.timestamp == dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
