@@ -208,6 +208,14 @@ def test_statistics_count_real_calls_against_the_monthly_quota(client_pr, alice,
     assert resets_on > now and resets_on.day == 1 and ISO_Z.match(body["usage"]["resets_on"])
 
 
+def test_statistics_without_quota_count_every_call(client_pr, alice, photo):
+    previous_month = dt.datetime.now(dt.UTC).replace(day=1) - dt.timedelta(days=2)
+    ApiCall.objects.create(user=alice, api="platerecognizer", created_on=previous_month)
+    client_pr.post("/v1/plate-reader/?store_image=0", {"upload": io.BytesIO(photo)}, format="multipart")
+    body = client_pr.get("/v1/statistics/").json()
+    assert body["usage"]["calls"] == 1 and body["total_calls"] == 2
+
+
 def test_info_gives_version_and_webhooks(client_pr, alice):
     from dam.compat.models import Webhook
 

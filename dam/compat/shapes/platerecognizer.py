@@ -49,6 +49,8 @@ def usage_body(usage: Usage) -> dict:
 
 
 def statistics_body(usage: Usage) -> dict:
+    """`total_calls` is the plan's monthly calls: the quota, or with no quota every call made so far (a real
+    number, never below this month's `calls`)."""
     return {
         "usage": {
             "month": usage.month,
@@ -56,7 +58,7 @@ def statistics_body(usage: Usage) -> dict:
             "year": usage.year,
             "resets_on": utc_iso(usage.resets_on).replace(".000000Z", "Z"),
         },
-        "total_calls": usage.max_calls,
+        "total_calls": usage.max_calls if usage.max_calls is not None else usage.total_calls,
     }
 
 
