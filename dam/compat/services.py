@@ -166,7 +166,9 @@ def sdk_user():
     return user
 
 
-def webhook_create(*, owner, target: str, event: str = Webhook.Event.IMAGE_DONE) -> Webhook:
+def webhook_create(
+    *, owner, target: str, event: str = Webhook.Event.IMAGE_DONE, with_image: bool = False
+) -> Webhook:
     if event not in Webhook.Event.values:
         raise ServiceError(
             "invalid_parameter",
@@ -174,7 +176,7 @@ def webhook_create(*, owner, target: str, event: str = Webhook.Event.IMAGE_DONE)
             details={"field": "event"},
         )
     ssrf.check_webhook_target(target)
-    webhook = Webhook(owner=owner, target=target, event=event)
+    webhook = Webhook(owner=owner, target=target, event=event, with_image=with_image)
     webhook.full_clean()
     webhook.save()
     return webhook

@@ -358,6 +358,7 @@ class WebhookSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     target = serializers.URLField(max_length=500)
     event = serializers.CharField(default="image.done")
+    with_image = serializers.BooleanField(default=False)
     is_active = serializers.BooleanField(read_only=True)
     consecutive_failures = serializers.IntegerField(read_only=True)
     disabled_reason = serializers.CharField(read_only=True)
