@@ -5,21 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compat', '0003_vlens_api'),
-        ('dam', '0001_initial'),
+        ("compat", "0003_vlens_api"),
+        ("dam", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='webhook',
-            name='with_image',
+            model_name="webhook",
+            name="with_image",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='webhookdelivery',
-            name='asset',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='dam.asset'),
+            model_name="webhookdelivery",
+            name="asset",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="dam.asset",
+            ),
         ),
     ]
