@@ -40,17 +40,24 @@ class Recognition:
     usage: selectors.Usage
 
 
-def image_probe(data: bytes) -> ImageFacts:
-    """Format and size from the header only (vendors constrain these before any decoding)."""
+def image_probe(data: bytes, *, formats: set[str] | None = None) -> ImageFacts:
+    """Format and size from the header only (vendors constrain these before any decoding); `formats`, if
+    given, are the Pillow format names the vendor accepts (others: unsupported_format)."""
     if not data:
         raise ServiceError("empty_image", "The image is empty.", details={"field": "upload"})
     try:
         with Image.open(io.BytesIO(data)) as probe:
-            return ImageFacts(format=probe.format or "", width=probe.size[0], height=probe.size[1])
+            facts = ImageFacts(format=probe.format or "", width=probe.size[0], height=probe.size[1])
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ServiceError(
             "not_an_image", "The file is not an image that can be decoded.", details={"field": "upload"}
         ) from exc
+    if formats is not None and facts.format not in formats:
+        raise ServiceError(
+            "unsupported_format",
+            f"{facts.format or 'This'} images are not supported ({', '.join(sorted(formats))}).",
+        )
+    return facts
 
 
 def store_images_default() -> bool:

@@ -190,12 +190,7 @@ class HuaweiLicensePlateView(VendorView):
             data, filename = inputs.decode_base64(image, field_name="image"), ""
         else:
             data, filename = inputs.fetch_url(str(url), field_name="url")
-        facts = services.image_probe(data)
-        if facts.format not in huawei.FORMATS:
-            raise ServiceError(
-                "unsupported_format",
-                f"{facts.format or 'This'} images are not supported (JPEG, PNG, BMP, TIFF).",
-            )
+        facts = services.image_probe(data, formats=huawei.FORMATS)
         if min(facts.width, facts.height) < huawei.MIN_NARROW_EDGE:
             raise ServiceError(
                 "image_too_small", f"The narrow edge is {min(facts.width, facts.height)} px; at least 15 px."
@@ -248,11 +243,7 @@ class TencentView(VendorView):
             data, filename = inputs.decode_base64(image, field_name="ImageBase64"), ""
         else:
             raise ServiceError("missing_image", "One of ImageBase64 or ImageUrl is required.")
-        facts = services.image_probe(data)
-        if facts.format not in tencent.FORMATS:
-            raise ServiceError(
-                "unsupported_format", f"{facts.format or 'This'} images are not supported (PNG, JPG, JPEG)."
-            )
+        services.image_probe(data, formats=tencent.FORMATS)
         recognition = services.recognition_run(
             user=request.user,
             api=ApiCall.Api.TENCENT,
@@ -328,11 +319,7 @@ class VlensLicensePlateView(VendorView):
         country = str(body.get("country") or vlens.DEFAULT_COUNTRY).strip().upper()
         regions = () if country in vlens.EGYPT else inputs.parse_regions([country.lower()])
         data = inputs.decode_base64(image, field_name="image")
-        facts = services.image_probe(data)
-        if facts.format not in vlens.FORMATS:
-            raise ServiceError(
-                "unsupported_format", f"{facts.format or 'This'} images are not supported (JPEG, PNG)."
-            )
+        services.image_probe(data, formats=vlens.FORMATS)
         recognition = services.recognition_run(
             user=request.user,
             api=ApiCall.Api.VLENS,
