@@ -140,10 +140,11 @@ def test_rate_limit(client_vl, settings):
 
 def test_egyptian_plate_answers_their_shape(client_vl):
     """Arabic letters and Arabic-Indic digits are not read yet (no Arabic recognizer can be installed
-    offline): the answer is still Vlens' envelope, a reading of the Latin look-alikes or error 1050."""
+    offline): the answer is still Vlens' envelope, Latin look-alikes flagged 101, or error 1050."""
     photo = plate_photo("ب ر ق  ١٢٣٤", seed=3)  # DejaVu Sans has the Arabic glyphs
     response = client_vl.post(URL, {"image": base64.b64encode(photo).decode()}, format="json")
     body = response.json()
     assert body["error_code"] in (0, 1050), body
-    if body["error_code"] == 0:
+    if body["error_code"] == 0:  # Latin look-alikes, flagged as unsure
         assert set(body["data"]) == {"transaction_id", "request_id", "client_transaction_id", "result"}
+        assert body["services"]["validations"]["validation_errors"][0]["errors"][0]["code"] == 101
