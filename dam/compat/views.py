@@ -4,6 +4,7 @@ shape. Every error (DRF's auth/throttle errors included) becomes a ServiceError,
 from __future__ import annotations
 
 import hashlib
+import re
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
@@ -317,7 +318,13 @@ class VlensLicensePlateView(VendorView):
                 details={"field": "client_transaction_id"},
             )
         country = str(body.get("country") or vlens.DEFAULT_COUNTRY).strip().upper()
-        regions = () if country in vlens.EGYPT else inputs.parse_regions([country.lower()])
+        if country not in vlens.EGYPT and not re.fullmatch(r"[A-Z]{2}", country):
+            raise ServiceError(
+                "invalid_parameter",
+                "country must be an ISO 3166 code such as EG.",
+                details={"field": "country"},
+            )
+        regions = () if country in vlens.EGYPT else (country.lower(),)
         data = inputs.decode_base64(image, field_name="image")
         services.image_probe(data, formats=vlens.FORMATS)
         recognition = services.recognition_run(

@@ -105,6 +105,7 @@ def test_low_confidence_is_validation_error_101(client_vl, photo, monkeypatch):
         ({}, 400, 400),
         ({"image": "%%% not base64"}, 400, 400),
         ({"image": image_b64(), "transaction_id": "not-a-guid"}, 400, 400),
+        ({"image": image_b64(), "country": "Egypt"}, 400, 400),
         ({"image": image_b64(fmt="GIF")}, 415, 415),
         ({"image": base64.b64encode(b"not an image").decode()}, 415, 415),
         ({"image": image_b64((320, 240))}, 422, 1050),  # no plate in it
@@ -115,7 +116,7 @@ def test_failures_answer_their_envelope(client_vl, body, status, code):
     if code == 1050:
         assert error["error_message"].startswith("Image quality too low for OCR extraction")
     if status == 400 and body:
-        assert error["error_descriptions"][0]["field"] in {"image", "transaction_id"}
+        assert error["error_descriptions"][0]["field"] in {"image", "transaction_id", "country"}
 
 
 def test_too_large(client_vl, photo, settings):
