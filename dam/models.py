@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from plates import display
+from plates.base import BoundingBox
 
 
 def asset_upload_to(instance: "Asset", filename: str) -> str:
@@ -113,6 +114,14 @@ class PlateReading(models.Model):
     def display_read(self) -> str:
         """What the model read, as its country prints it."""
         return display.display_plate(self.plate, self.region_code)
+
+    @property
+    def bounding_box(self) -> BoundingBox | None:
+        """The stored box JSON as the engine's type; None when missing or malformed (older rows)."""
+        try:
+            return BoundingBox(*(int(self.box[k]) for k in ("xmin", "ymin", "xmax", "ymax")))
+        except (KeyError, TypeError, ValueError):
+            return None
 
     @property
     def is_reviewed(self) -> bool:

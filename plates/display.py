@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .text import normalize
+
 # Region code -> printed layouts. In a layout, L is a letter, D a digit, X either; every other character is
 # printed as is. A compact plate uses the layout whose slots (separators removed) it fits; a plate that fits
 # two layouts of different shape is ambiguous and stays compact.
@@ -49,17 +51,11 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
     "hu": ("LLL-DDD", "LL LL-DDD"),
 }
 _SLOT = re.compile(r"[LDX]")
-_NOT_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 # Region -> [(slots without separators, layout)], computed once.
 _BY_REGION = {
     region: tuple(("".join(_SLOT.findall(layout)), layout) for layout in layouts)
     for region, layouts in LAYOUTS.items()
 }
-
-
-def compact(plate: str) -> str:
-    """Upper-case, separators and spaces removed: the form matched against the layouts."""
-    return _NOT_ALNUM.sub("", plate or "").upper()
 
 
 def _fits(plate: str, slots: str) -> bool:
@@ -80,7 +76,7 @@ def _apply(plate: str, layout: str) -> str:
 def display_plate(plate: str, region: str | None = None) -> str:
     """The plate as printed in `region` (a Plate Recognizer region code such as `gb`, `de`, `us-ca`), or as
     stored, upper-case, when the region or its layout is unknown or ambiguous."""
-    text = compact(plate)
+    text = normalize(plate)
     country = (region or "").lower().split("-", 1)[0].split("_", 1)[0]
     printed = {_apply(text, layout) for slots, layout in _BY_REGION.get(country, ()) if _fits(text, slots)}
     return printed.pop() if len(printed) == 1 else " ".join((plate or "").split()).upper()

@@ -14,7 +14,7 @@ import requests
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from dam.compat.models import ApiCall
+from compat.models import ApiCall
 from tests.dam.processes import Project
 
 from .conftest import PLATE_TEXT

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 from rest_framework.test import APIClient
 
-from dam.compat.models import ApiCall
-from dam.compat.shapes import vlens
+from compat.models import ApiCall
+from compat.shapes import vlens
 from tests.support.synth import plate_photo
 
 from .conftest import PLATE_TEXT, assert_searchable

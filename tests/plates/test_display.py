@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from plates.display import compact, display_plate
+from plates.display import display_plate
 
 
 @pytest.mark.parametrize(
@@ -46,8 +46,3 @@ from plates.display import compact, display_plate
 )
 def test_display_plate(plate, region, printed):
     assert display_plate(plate, region) == printed
-
-
-@pytest.mark.parametrize(("plate", "expected"), [("ab-12 cde", "AB12CDE"), ("m·xs_5", "MXS5"), ("", "")])
-def test_compact(plate, expected):
-    assert compact(plate) == expected

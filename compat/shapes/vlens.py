@@ -8,6 +8,7 @@ from __future__ import annotations
 from rest_framework.response import Response
 
 from dam.errors import ServiceError
+from dam.services import ImageRecognition
 from plates.display import display_plate
 
 from .common import AUTH_CODES, IMAGE_CODES
@@ -40,16 +41,15 @@ def _services(validation_errors: list[dict]) -> dict:
 
 
 def recognition_body(
-    recognition, *, transaction_id: str, request_id: str, client_transaction_id: str | None
+    recognition: ImageRecognition, *, transaction_id: str, request_id: str, client_transaction_id: str | None
 ) -> dict | None:
     """The best plate as printed, or None when no plate was read (answered as error 1050)."""
-    results = recognition.result.get("results", [])
-    if not results:
+    if not recognition.result.results:
         return None
-    best = max(results, key=lambda r: float(r.get("score") or 0.0))
-    text = display_plate(str(best.get("plate", "")), (best.get("region") or {}).get("code"))
+    best = max(recognition.result.results, key=lambda read: read.score)
+    text = display_plate(best.text, best.region)
     errors = []
-    if float(best.get("score") or 0.0) < LOW_CONFIDENCE:
+    if best.score < LOW_CONFIDENCE:
         errors.append(
             {
                 "field": PLATE_FIELD,

@@ -9,19 +9,17 @@ from rest_framework.response import Response
 import platelens
 from dam.errors import ServiceError
 from dam.selectors import asset_metadata
+from dam.services import ImageRecognition
 from plates.display import display_plate
 
 from .common import AUTH_CODES
 
 
-def recognition_body(recognition, *, sha1: str) -> dict:
+def recognition_body(recognition: ImageRecognition, *, sha1: str) -> dict:
     """The stored asset's metadata; when images are not stored, the same shape without an asset."""
     if recognition.asset is not None:
         return asset_metadata(recognition.asset)
-    plates = [
-        display_plate(str(r.get("plate", "")), (r.get("region") or {}).get("code"))
-        for r in recognition.result.get("results", [])
-    ]
+    plates = [display_plate(r.text, r.region) for r in recognition.result.results]
     return {
         "status": "success",
         "version": platelens.__version__,
