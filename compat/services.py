@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from PIL import Image, UnidentifiedImageError
 
 from dam import services as dam_services
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 from plates.base import RecognizeOptions
 
 from . import selectors, ssrf
@@ -48,7 +48,7 @@ def image_probe(data: bytes, *, formats: set[str] | None = None) -> ImageFacts:
 
 
 def store_images_default() -> bool:
-    return bool(getattr(settings, "PLATELENS_STORE_IMAGES", True))
+    return settings.PLATELENS_STORE_IMAGES
 
 
 def quota_check(*, user) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from rest_framework.response import Response
 
-from dam.errors import ServiceError
 from dam.services import ImageRecognition
+from platelens.errors import ServiceError
 from plates.base import PlateRead
 
 from ..selectors import Usage
@@ -45,9 +45,9 @@ def usage_body(usage: Usage) -> dict:
     return {"calls": usage.calls, "max_calls": usage.max_calls}
 
 
-def statistics_body(usage: Usage) -> dict:
-    """`total_calls` is the plan's monthly calls: the quota, or with no quota every call made so far (a real
-    number, never below this month's `calls`)."""
+def statistics_body(usage: Usage, *, calls_ever: int) -> dict:
+    """`total_calls` is the plan's monthly calls: the quota, or with no quota every call made so far
+    (`calls_ever`: a real number, never below this month's `calls`)."""
     return {
         "usage": {
             "month": usage.month,
@@ -55,7 +55,7 @@ def statistics_body(usage: Usage) -> dict:
             "year": usage.year,
             "resets_on": utc_iso(usage.resets_on).replace(".000000Z", "Z"),
         },
-        "total_calls": usage.max_calls if usage.max_calls is not None else usage.total_calls,
+        "total_calls": usage.max_calls if usage.max_calls is not None else calls_ever,
     }
 
 

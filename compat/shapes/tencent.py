@@ -8,8 +8,8 @@ import uuid
 
 from rest_framework.response import Response
 
-from dam.errors import ServiceError
 from dam.services import ImageRecognition
+from platelens.errors import ServiceError
 from plates.base import PlateRead
 from plates.display import display_plate
 
