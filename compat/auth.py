@@ -17,7 +17,6 @@ import ipaddress
 import re
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, TokenAuthentication
 
@@ -90,13 +89,8 @@ def sdk_network_allows(address: str | None) -> bool:
         return False
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    for network in settings.PLATELENS_SDK_ALLOWED_NETWORKS:
-        try:
-            if ip in ipaddress.ip_network(network, strict=False):
-                return True
-        except ValueError as exc:
-            raise ImproperlyConfigured(f"PLATELENS_SDK_ALLOWED_NETWORKS: {network!r} is not a CIDR") from exc
-    return False
+    # The settings checked every entry at start-up (platelens.settings.env_networks).
+    return any(ip in ipaddress.ip_network(n, strict=False) for n in settings.PLATELENS_SDK_ALLOWED_NETWORKS)
 
 
 class SdkModeAuthentication(BaseAuthentication):
