@@ -89,6 +89,9 @@ class OnnxYoloSegDetector(Detector):
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Threads sleep between runs instead of spinning: on 2 shared cores the spinning stole the CPU from the
+        # reader, the web process and the database (measured: end to end 263-379 -> 155-161 ms per image).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
         model_input = self.session.get_inputs()[0]
         self.input_name = model_input.name
