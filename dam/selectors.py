@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 
 import platelens
 
@@ -96,7 +97,8 @@ def asset_results(asset: Asset) -> list[dict]:
 
 
 def asset_file_path(asset: Asset) -> str:
-    return asset.file.url if asset.file else ""
+    """Where the asset's owner fetches the file: the ownership-checked URL, never a storage path."""
+    return reverse("dam:asset-file", kwargs={"request_uuid": asset.request_uuid}) if asset.file else ""
 
 
 def asset_metadata(asset: Asset) -> dict:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
 
@@ -14,8 +13,10 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from rest_framework.exceptions import ParseError
 
 from dam.errors import ServiceError
+from platelens.parsers import parse_json
 
 from . import ssrf
 
@@ -186,8 +187,8 @@ def parse_engine_config(value) -> EngineConfig:
         return EngineConfig()
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
+            value = parse_json(value)
+        except ParseError as exc:
             raise ServiceError(
                 "invalid_parameter", "config must be a JSON object.", details={"field": "config"}
             ) from exc

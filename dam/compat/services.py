@@ -4,26 +4,18 @@ quota, webhook registration. Views call these and translate the result (or the S
 from __future__ import annotations
 
 import datetime as dt
-import io
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from dam.errors import ServiceError
 from plates.errors import ImageError, PlatesError
+from plates.images import ImageFacts, probe_image
 
 from . import selectors, ssrf, webhooks
 from .models import ApiCall, Webhook
-
-
-@dataclass(frozen=True)
-class ImageFacts:
-    format: str  # Pillow's name: JPEG, PNG, BMP, TIFF, ...
-    width: int
-    height: int
 
 
 @dataclass(frozen=True)
@@ -40,16 +32,12 @@ class Recognition:
 
 
 def image_probe(data: bytes) -> ImageFacts:
-    """Format and size from the header only (vendors constrain these before any decoding)."""
-    if not data:
-        raise ServiceError("empty_image", "The image is empty.", details={"field": "upload"})
+    """Format and size from the header only (vendors constrain these before any decoding); bombs and
+    images over PLATELENS_MAX_MEGAPIXELS are refused here, in the caller's own error shape."""
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            return ImageFacts(format=probe.format or "", width=probe.size[0], height=probe.size[1])
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ServiceError(
-            "not_an_image", "The file is not an image that can be decoded.", details={"field": "upload"}
-        ) from exc
+        return probe_image(data, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS)
+    except ImageError as exc:
+        raise ServiceError(exc.code, exc.message, details={"field": "upload"}) from exc
 
 
 def store_images_default() -> bool:

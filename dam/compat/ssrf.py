@@ -1,9 +1,10 @@
 """Outbound URL policy (webhook targets and image URL inputs), so no request can reach internal services.
 
-Webhook targets: public addresses are allowed; loopback is allowed too (a receiver on the same machine, as
-in Plate Recognizer's own SDK examples; PLATELENS_WEBHOOK_ALLOW_LOOPBACK=False turns that off); private,
-link-local, multicast, reserved and unspecified addresses are refused unless the host name, the address or a
-CIDR containing it is listed in PLATELENS_WEBHOOK_ALLOWED_HOSTS.
+Webhook targets: public addresses are allowed; loopback (this machine's own services, platelens included),
+private, link-local, multicast, reserved and unspecified addresses are refused unless the host name, the
+address or a CIDR containing it is listed in PLATELENS_WEBHOOK_ALLOWED_HOSTS (or, for loopback,
+PLATELENS_WEBHOOK_ALLOW_LOOPBACK=true, for a receiver on the same machine as in Plate Recognizer's SDK
+examples).
 
 Image URL inputs (Huawei `url`, Tencent `ImageUrl`, Plate Recognizer `upload_url`): refused unless the host
 name, the address or a CIDR containing it is listed in PLATELENS_URL_INPUT_ALLOWED_HOSTS.
@@ -73,7 +74,7 @@ def check_webhook_target(url: str) -> None:
     """Raise ServiceError("url_refused") unless `url` may receive webhooks."""
     host, port = _split(url)
     allowed = getattr(settings, "PLATELENS_WEBHOOK_ALLOWED_HOSTS", [])
-    allow_loopback = getattr(settings, "PLATELENS_WEBHOOK_ALLOW_LOOPBACK", True)
+    allow_loopback = settings.PLATELENS_WEBHOOK_ALLOW_LOOPBACK
     for address in _resolve(host, port):
         if _listed(host, address, allowed):
             continue

@@ -28,12 +28,24 @@ def test_private_and_odd_targets_are_refused(url, settings):
         ssrf.check_webhook_target(url)
 
 
-def test_loopback_is_allowed_unless_turned_off(settings):
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8000/api/", "http://localhost:8081/", "http://[::1]:8081/", "http://127.7.7.7/"]
+)
+def test_loopback_is_refused_by_default(url, settings):
+    settings.PLATELENS_WEBHOOK_ALLOWED_HOSTS = []
+    assert settings.PLATELENS_WEBHOOK_ALLOW_LOOPBACK is False  # the shipped default
+    with pytest.raises(ServiceError) as refused:
+        ssrf.check_webhook_target(url)
+    assert refused.value.code == "url_refused"
+
+
+def test_loopback_is_allowed_when_turned_on_or_listed(settings):
+    settings.PLATELENS_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     ssrf.check_webhook_target("http://127.0.0.1:8081/")
-    ssrf.check_webhook_target("http://[::1]:8081/")
-    settings.PLATELENS_WEBHOOK_ALLOW_LOOPBACK = False
     with pytest.raises(ServiceError):
-        ssrf.check_webhook_target("http://127.0.0.1:8081/")
+        ssrf.check_webhook_target("http://[::1]:8081/")
+    settings.PLATELENS_WEBHOOK_ALLOW_LOOPBACK = True
+    ssrf.check_webhook_target("http://[::1]:8081/")
 
 
 def test_listed_hosts_and_cidrs_are_allowed(settings):
