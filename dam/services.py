@@ -182,16 +182,20 @@ def readings_record(*, asset: Asset, result: dict, model_version: str) -> list[P
     return created
 
 
-def asset_recognize(*, asset: Asset, regions=(), engine_options: dict | None = None) -> dict:
+def asset_recognize(
+    *, asset: Asset, regions=(), engine_options: dict | None = None, worker: str = ""
+) -> dict:
     """Run the engine in this process on the stored file, store its readings, and return its result
-    (Plate Recognizer shape). Engine refusals mark the asset failed and raise ServiceError."""
-    _set_status(asset, Asset.Status.PROCESSING, error="", attempts=F("attempts") + 1)
+    (Plate Recognizer shape). Engine refusals mark the asset failed and raise ServiceError; a file the
+    storage cannot give right now raises OSError and leaves the asset to be retried. `worker` names the
+    Celery node that claims it (see assets_requeue_claimed)."""
+    _set_status(asset, Asset.Status.PROCESSING, error="", attempts=F("attempts") + 1, claimed_by=worker)
+    with asset.file.open("rb") as handle:  # OSError: shared storage missing or flaky here; retried
+        data = handle.read()
     try:
         from plates.pipeline import get_pipeline  # models load on first use, in the worker
 
         pipeline = get_pipeline()
-        with asset.file.open("rb") as handle:
-            data = handle.read()
         result = pipeline.recognize(
             data,
             filename=asset.original_filename or PurePath(asset.file.name).name,
@@ -211,9 +215,28 @@ def asset_recognize(*, asset: Asset, regions=(), engine_options: dict | None = N
     return result
 
 
+@transaction.atomic
+def assets_requeue_claimed(*, worker: str) -> list[int]:
+    """A Celery node (re)started: whatever it had claimed is orphaned (it runs nothing yet), so it goes back
+    to the queue at once instead of waiting for the sweep. Node names must be unique (`-n name@%h`)."""
+    if not worker:
+        return []
+    ids = list(
+        Asset.objects.filter(status=Asset.Status.PROCESSING, claimed_by=worker).values_list("pk", flat=True)
+    )
+    Asset.objects.filter(pk__in=ids).update(
+        status=Asset.Status.PENDING, status_changed_at=timezone.now(), claimed_by=""
+    )
+    _enqueue_recognition(ids)
+    if ids:
+        logger.warning("worker %s restarted: re-queued %d assets it had claimed", worker, len(ids))
+    return ids
+
+
 def asset_mark_retrying(*, asset: Asset, error: str) -> None:
-    """A transient failure: back to pending so the retried task (or the sweep) picks the asset up."""
-    _set_status(asset, Asset.Status.PENDING, error=f"retrying: {error}"[:2000])
+    """A transient failure: back to pending so the retried task (or the sweep) picks the asset up. The try
+    does not count towards PLATELENS_MAX_ATTEMPTS, which is for images that kill the worker."""
+    _set_status(asset, Asset.Status.PENDING, error=f"retrying: {error}"[:2000], attempts=F("attempts") - 1)
 
 
 @transaction.atomic

@@ -88,7 +88,9 @@ def fetch_url(url: str, *, field_name: str) -> tuple[bytes, str]:
                 chunks.append(chunk)
     except requests.RequestException as exc:
         raise ServiceError(
-            "url_fetch_failed", f"Downloading {field_name} failed: {exc}", details={"field": field_name}
+            "url_fetch_failed",
+            f"Downloading {field_name} failed: {ssrf.outbound_failure(exc, url)}",
+            details={"field": field_name},
         ) from exc
     name = url.rsplit("/", 1)[-1].split("?", 1)[0][:200]
     return b"".join(chunks), name

@@ -20,6 +20,7 @@ import socket
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
 
 from dam.errors import ServiceError
@@ -68,6 +69,18 @@ def _split(url: str) -> tuple[str, int]:
     except ValueError as exc:
         raise ServiceError("url_invalid", "The URL has an invalid port.") from exc
     return parts.hostname, port
+
+
+def outbound_failure(exc: requests.RequestException, url: str) -> str:
+    """What went wrong with an outbound request, in words a user can act on (not urllib3's internals)."""
+    host = urlsplit(url).netloc or url
+    if isinstance(exc, requests.Timeout):
+        return f"{host} did not answer in time."
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"The TLS certificate of {host} was not accepted."
+    if isinstance(exc, requests.ConnectionError):
+        return f"Could not connect to {host} (refused, unreachable or closed the connection)."
+    return f"The request to {host} failed."
 
 
 def check_webhook_target(url: str) -> None:
