@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dam', '0001_initial'),
+        ("dam", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='asset',
-            name='claimed_by',
+            model_name="asset",
+            name="claimed_by",
             field=models.CharField(blank=True, editable=False, max_length=255),
         ),
     ]
