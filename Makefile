@@ -20,7 +20,6 @@ models: install
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
 test: install

@@ -143,8 +143,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("PLATELENS_STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-# Without `collectstatic` (the embedded `make run`) whitenoise finds the files in the apps, as runserver did.
-WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
+# whitenoise serves static files from the apps themselves, so the app works with DEBUG off and without a
+# `collectstatic` step; in production `collectstatic` fills STATIC_ROOT for the reverse proxy to serve.
+WHITENOISE_USE_FINDERS = True
 # Uploaded photos are private: there is no public media URL; views check ownership and serve the bytes,
 # or hand them to the reverse proxy (PLATELENS_MEDIA_ACCEL: "x-accel-redirect" for nginx, "x-sendfile"
 # for Apache/lighttpd) under PLATELENS_MEDIA_ACCEL_PREFIX, an internal-only location of the proxy.
@@ -157,11 +158,7 @@ STORAGES = {
     "default": {
         "BACKEND": os.environ.get("PLATELENS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
     },
-    "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not WHITENOISE_USE_FINDERS
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
 # --- security headers ------------------------------------------------------------------------------------
