@@ -65,3 +65,18 @@ def test_url_input_needs_an_allowed_host(settings):
     ssrf.check_url_input("http://127.0.0.1/car.jpg")
     with pytest.raises(ServiceError):
         ssrf.check_url_input("http://10.0.0.1/car.jpg")
+
+
+def test_a_failed_download_is_described_not_dumped(settings):
+    """Issue 11, finding 8: the user reads what went wrong, not urllib3's HTTPConnectionPool(...) text."""
+    from dam.compat import inputs
+    from tests.dam.processes import free_port
+
+    settings.PLATELENS_URL_INPUT_ALLOWED_HOSTS = ["127.0.0.1"]
+    url = f"http://127.0.0.1:{free_port()}/car.jpg"  # nothing listens there
+    with pytest.raises(ServiceError) as failed:
+        inputs.fetch_url(url, field_name="upload_url")
+    message = failed.value.message
+    assert failed.value.code == "url_fetch_failed"
+    assert "Could not connect to 127.0.0.1:" in message
+    assert "HTTPConnectionPool" not in message and "Errno" not in message and "Max retries" not in message

@@ -51,3 +51,23 @@ def test_the_reverse_proxy_can_send_the_bytes(asset, alice_api, bob_api, setting
     assert response[header] == expected and response["Content-Type"] == "image/png"
     denied = bob_api.get(f"/assets/{asset.request_uuid}/file/")
     assert denied.status_code == 404 and header not in denied
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upload_url_cannot_fetch_our_own_media(live_server, settings, tmp_path):
+    """Even with loopback allow-listed for URL inputs, the server's own fetch carries no credentials: the
+    photo of another user (or the old /media/ path) is never downloaded and recognized."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    users = get_user_model().objects
+    alice, mallory = users.create_user("alice"), users.create_user("mallory")
+    asset, _ = services.asset_create(owner=alice, data=png_bytes(), filename="car.png", enqueue=False)
+    settings.PLATELENS_URL_INPUT_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=mallory).key}")
+    for path in (f"/assets/{asset.request_uuid}/file/", f"/media/{asset.file.name}"):
+        response = client.post("/v1/plate-reader/", {"upload_url": live_server.url + path})
+        assert response.status_code == 400, response.content
+        assert "HTTP 40" in response.content.decode()  # 401 or 404 from our own server: nothing fetched
+    assert not users.get(username="mallory").assets.exists()

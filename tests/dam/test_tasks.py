@@ -105,3 +105,23 @@ def test_a_restarted_worker_requeues_what_it_had_claimed(alice, django_capture_o
     assert Asset.objects.get(pk=mine.pk).status == "pending"
     assert Asset.objects.get(pk=others.pk).status == "processing"
     assert services.assets_requeue_claimed(worker="") == []
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("dam.tasks.recognize_asset", "celery"),
+        ("dam.tasks.sweep_stuck_assets", "maintenance"),
+        ("search.tasks.index_pending", "maintenance"),
+        ("dam.compat.tasks.deliver_webhook", "maintenance"),
+        ("dam.compat.tasks.requeue_stale_deliveries", "maintenance"),
+    ],
+)
+def test_maintenance_never_waits_behind_recognition(task, queue):
+    """Issue 11, finding 11: the sweep, indexing and webhooks have their own queue."""
+    from platelens.celery import app
+
+    app.loader.import_default_modules()  # what a worker does at start: every app's tasks module
+    assert task in app.tasks
+    route = app.amqp.router.route({}, task)
+    assert route["queue"].name == queue
