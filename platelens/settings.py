@@ -6,6 +6,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from kombu import Exchange, Queue
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLATELENS_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -257,6 +259,11 @@ CELERY_TASK_IGNORE_RESULT = True
 # never delays it; `serve`'s worker consumes both, production runs a worker for each (see the README).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 PLATELENS_MAINTENANCE_QUEUE = "maintenance"
+# A worker started without -Q consumes both (nothing is left unconsumed); production splits them with -Q.
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name)  # one exchange per queue: a message reaches only its queue
+    for name in (CELERY_TASK_DEFAULT_QUEUE, PLATELENS_MAINTENANCE_QUEUE)
+)
 CELERY_TASK_ROUTES = {
     name: {"queue": PLATELENS_MAINTENANCE_QUEUE}
     for name in (

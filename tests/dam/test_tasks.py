@@ -123,5 +123,6 @@ def test_maintenance_never_waits_behind_recognition(task, queue):
 
     app.loader.import_default_modules()  # what a worker does at start: every app's tasks module
     assert task in app.tasks
-    route = app.amqp.router.route({}, task)
-    assert route["queue"].name == queue
+    route = app.amqp.router.route({}, task)["queue"]
+    # Its own exchange and key too: a message published for one queue is never delivered to the other.
+    assert (route.name, route.exchange.name, route.routing_key) == (queue, queue, queue)
