@@ -3,8 +3,11 @@ ownership-checked URL, and production can hand the bytes to the reverse proxy (X
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.test import Client
+from django.urls import clear_url_caches
 from rest_framework.test import APIClient
 
 from dam import services
@@ -18,7 +21,20 @@ def asset(alice):
     return asset
 
 
-def test_there_is_no_public_media_route(asset, alice_api, settings):
+@pytest.fixture
+def debug_urls(settings):
+    """The URLconf as built with DEBUG on (`static()` adds a /media/ route only then, at import time)."""
+    settings.DEBUG = True
+    urls = importlib.import_module(settings.ROOT_URLCONF)
+    importlib.reload(urls)
+    clear_url_caches()
+    yield
+    settings.DEBUG = False
+    importlib.reload(urls)
+    clear_url_caches()
+
+
+def test_there_is_no_public_media_route(asset, alice_api, debug_urls):
     storage_path = asset.file.name  # assets/<sha1[:2]>/<sha1>.png
     for prefix in ("/media/", "/"):
         assert Client().get(prefix + storage_path).status_code == 404
@@ -54,7 +70,7 @@ def test_the_reverse_proxy_can_send_the_bytes(asset, alice_api, bob_api, setting
 
 
 @pytest.mark.django_db(transaction=True)
-def test_upload_url_cannot_fetch_our_own_media(live_server, settings, tmp_path):
+def test_upload_url_cannot_fetch_our_own_media(live_server, settings, debug_urls):
     """Even with loopback allow-listed for URL inputs, the server's own fetch carries no credentials: the
     photo of another user (or the old /media/ path) is never downloaded and recognized."""
     from django.contrib.auth import get_user_model
@@ -66,7 +82,7 @@ def test_upload_url_cannot_fetch_our_own_media(live_server, settings, tmp_path):
     settings.PLATELENS_URL_INPUT_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=mallory).key}")
-    for path in (f"/assets/{asset.request_uuid}/file/", f"/media/{asset.file.name}"):
+    for path in (f"/media/{asset.file.name}", f"/assets/{asset.request_uuid}/file/"):
         response = client.post("/v1/plate-reader/", {"upload_url": live_server.url + path})
         assert response.status_code == 400, response.content
         assert "HTTP 40" in response.content.decode()  # 401 or 404 from our own server: nothing fetched
