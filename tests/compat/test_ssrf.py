@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dam.compat import ssrf
+from compat import ssrf
 from dam.errors import ServiceError
 
 
@@ -69,7 +69,8 @@ def test_url_input_needs_an_allowed_host(settings):
 
 def test_a_failed_download_is_described_not_dumped(settings):
     """Issue 11, finding 8: the user reads what went wrong, not urllib3's HTTPConnectionPool(...) text."""
-    from dam.compat import inputs
+    from compat import inputs
+
     from tests.dam.processes import free_port
 
     settings.PLATELENS_URL_INPUT_ALLOWED_HOSTS = ["127.0.0.1"]
