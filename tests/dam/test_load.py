@@ -86,6 +86,19 @@ def test_100_concurrent_uploads_are_all_accepted_and_recognized(served):
         codes = list(pool.map(upload, images))
     accepted_in = time.monotonic() - started
     assert codes == [201] * UPLOADS  # no connection resets, nothing lost
+
+    def searchable() -> dict | None:
+        hits = requests.get(
+            f"{base}/api/search/",
+            headers={"Authorization": f"Token {token}"},
+            params={"q": PLATE},
+            timeout=10,
+        ).json()["results"]
+        return _statuses(project) if hits else None
+
+    # Indexing has its own queue: the first recognized plates are searchable while the backlog is still there.
+    during = wait_until(searchable, UPLOADS * 2, interval=0.5, what="the first plates to be searchable")
+    assert during.get("pending", 0) > 0, during
     wait_until(
         lambda: _statuses(project).get("done", 0) == UPLOADS,
         UPLOADS * 4,
