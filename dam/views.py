@@ -30,10 +30,6 @@ def _asset_or_404(request: HttpRequest, request_uuid) -> Asset:
         raise Http404("No such asset.") from None
 
 
-def _max_megapixels() -> float:
-    return settings.PLATELENS_MAX_MEGAPIXELS
-
-
 def _image_response(image: Image.Image) -> HttpResponse:
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, "JPEG", quality=85)
@@ -86,7 +82,10 @@ def asset_page(request: HttpRequest, request_uuid) -> HttpResponse:
 def asset_thumbnail(request: HttpRequest, request_uuid) -> HttpResponse:
     asset = _asset_or_404(request, request_uuid)
     try:
-        with asset.file.open("rb") as handle, open_image(handle, max_megapixels=_max_megapixels()) as image:
+        with (
+            asset.file.open("rb") as handle,
+            open_image(handle, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS) as image,
+        ):
             image = ImageOps.exif_transpose(image)
             image.thumbnail(THUMBNAIL_SIZE)
             return _image_response(image)
@@ -106,7 +105,10 @@ def reading_crop(request: HttpRequest, request_uuid, reading_id: int) -> HttpRes
         raise Http404("No such reading.") from None
     box = reading.box or {}
     try:
-        with asset.file.open("rb") as handle, open_image(handle, max_megapixels=_max_megapixels()) as image:
+        with (
+            asset.file.open("rb") as handle,
+            open_image(handle, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS) as image,
+        ):
             image = ImageOps.exif_transpose(image)
             margin = 0.08 * max(1, box["xmax"] - box["xmin"])
             crop = image.crop(
