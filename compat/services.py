@@ -9,7 +9,7 @@ import time
 from django.conf import settings
 
 from dam import services as dam_services
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 from plates.base import RecognizeOptions
 from plates.errors import ImageError
 from plates.images import ImageFacts, probe_image
@@ -28,7 +28,7 @@ def image_probe(data: bytes) -> ImageFacts:
 
 
 def store_images_default() -> bool:
-    return bool(getattr(settings, "PLATELENS_STORE_IMAGES", True))
+    return settings.PLATELENS_STORE_IMAGES
 
 
 def quota_check(*, user) -> None:

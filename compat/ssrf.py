@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -86,7 +86,7 @@ def outbound_failure(exc: requests.RequestException, url: str) -> str:
 def check_webhook_target(url: str) -> None:
     """Raise ServiceError("url_refused") unless `url` may receive webhooks."""
     host, port = _split(url)
-    allowed = getattr(settings, "PLATELENS_WEBHOOK_ALLOWED_HOSTS", [])
+    allowed = settings.PLATELENS_WEBHOOK_ALLOWED_HOSTS
     allow_loopback = settings.PLATELENS_WEBHOOK_ALLOW_LOOPBACK
     for address in _resolve(host, port):
         if _listed(host, address, allowed):
@@ -104,7 +104,7 @@ def check_webhook_target(url: str) -> None:
 def check_url_input(url: str) -> None:
     """Raise ServiceError("url_input_refused") unless the server may download an image from `url`."""
     host, port = _split(url)
-    allowed = getattr(settings, "PLATELENS_URL_INPUT_ALLOWED_HOSTS", [])
+    allowed = settings.PLATELENS_URL_INPUT_ALLOWED_HOSTS
     if not allowed:
         raise ServiceError(
             "url_input_refused",

@@ -9,7 +9,8 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
-from .errors import ServiceError
+from platelens.errors import ServiceError
+
 from .models import Asset
 from .services import asset_mark_retrying, asset_recognize, assets_requeue_claimed, assets_sweep_stuck
 

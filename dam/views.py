@@ -13,11 +13,11 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from PIL import Image, ImageOps
 
+from platelens.errors import ServiceError
 from plates.errors import ImageError
 from plates.images import open_image
 
 from . import selectors
-from .errors import ServiceError
 from .models import Asset
 
 THUMBNAIL_SIZE = (320, 240)

@@ -1,5 +1,7 @@
-"""The one JSON parser of every API (REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]): DRF's, with a nesting limit,
-so a hostile body is a 400 parse error and never a RecursionError deep inside a view or serializer."""
+"""The one JSON parser of every API (REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] and the views that list their
+parsers): DRF's, with a nesting limit, so a hostile body is a 400 parse error and never a RecursionError deep
+inside a view or serializer. Not in platelens.edge: DRF imports this module while it loads its own views,
+and edge imports platelens.errors, which imports those views."""
 
 from __future__ import annotations
 
@@ -31,26 +33,30 @@ def json_depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")  # NaN and Infinity: DRF's strict mode refuses them too
+
+
 def parse_json(raw: bytes | str, *, encoding: str = "utf-8") -> Any:
-    """Decode a JSON body or raise ParseError (bad encoding, bad syntax, too deep)."""
+    """Decode a JSON body or field, or raise ParseError (bad encoding, bad syntax, nested too deep): a hostile
+    body is a 400, never a RecursionError inside a view or serializer."""
+    too_deep = f"JSON nested more than {MAX_JSON_DEPTH} levels deep is not accepted."
     try:
         text = raw if isinstance(raw, str) else codecs.decode(raw, encoding)
         value = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
-        raise ParseError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep is not accepted.") from None
+        raise ParseError(too_deep) from None
     except (ValueError, LookupError) as exc:
         raise ParseError(f"JSON parse error - {exc}") from None
     if json_depth_exceeds(value, MAX_JSON_DEPTH):
-        raise ParseError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep is not accepted.")
+        raise ParseError(too_deep)
     return value
 
 
-def _refuse_constant(name: str) -> None:
-    # NaN and Infinity are not JSON; DRF refuses them too (its strict mode).
-    raise ValueError(f"{name} is not valid JSON")
-
-
 class JSONParser(parsers.JSONParser):
+    """The JSON parser of every API (REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] and the views that list
+    parsers): DRF's, through parse_json."""
+
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         return parse_json(stream.read() if stream is not None else b"", encoding=encoding)

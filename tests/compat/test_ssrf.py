@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from compat import ssrf
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 
 
 @pytest.mark.parametrize(
@@ -70,7 +70,6 @@ def test_url_input_needs_an_allowed_host(settings):
 def test_a_failed_download_is_described_not_dumped(settings):
     """Issue 11, finding 8: the user reads what went wrong, not urllib3's HTTPConnectionPool(...) text."""
     from compat import inputs
-
     from tests.dam.processes import free_port
 
     settings.PLATELENS_URL_INPUT_ALLOWED_HOSTS = ["127.0.0.1"]
