@@ -14,6 +14,7 @@ import psycopg
 import pytest
 import requests
 
+from dam.management.commands.serve import worker_command
 from tests.search.test_postgres import postgres_url  # noqa: F401 - the throw-away cluster fixture
 from tests.support.synth import plate_photo
 
@@ -22,11 +23,6 @@ from .processes import Project, free_port, start_redis, wait_until
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 PLATE = "AB12CDE"
 WEB_PROCESSES, WEB_THREADS, POOL_SIZE = 2, 4, 4
-
-
-def _celery(name: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "platelens", "worker", "--pool=solo", "--loglevel=INFO",
-            "--without-gossip", "--without-mingle", "--hostname", f"{name}@%h", *extra]  # fmt: skip
 
 
 def _client_connections(admin_url: str) -> int:
@@ -63,10 +59,14 @@ def test_postgres_redis_gunicorn_and_two_workers(tmp_path_factory, postgres_url)
              "--web-workers", str(WEB_PROCESSES), "--web-threads", str(WEB_THREADS)],
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
-        recognition = project.start("recognition", _celery("recognition", "--queues", "celery"))
+        recognition = project.start(
+            "recognition", worker_command(hostname="recognition@%h", queues=("celery",))
+        )
         maintenance = project.start(
             "maintenance",
-            _celery("maintenance", "--queues", "maintenance", "-B", "--schedule", str(var_dir / "beat")),
+            worker_command(
+                hostname="maintenance@%h", queues=("maintenance",), beat_schedule=str(var_dir / "beat")
+            ),
         )
 
         def up() -> bool:

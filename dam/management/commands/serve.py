@@ -53,26 +53,16 @@ def web_command(host: str, port: int, workers: int, threads: int) -> list[str]:
     ]
 
 
-def worker_command(loglevel: str, hostname: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "platelens",
-        "worker",
-        "-B",
-        "--pool=solo",
-        f"--loglevel={loglevel}",
-        "--queues",
-        f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.PLATELENS_MAINTENANCE_QUEUE}",
-        "--schedule",
-        str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
-        "--without-gossip",
-        "--without-mingle",
-        "--hostname",
-        hostname,
-    ]
+def worker_command(
+    *, hostname: str, loglevel: str = "INFO", queues: tuple[str, ...] = (), beat_schedule: str = ""
+) -> list[str]:
+    """A solo-pool Celery worker (the engine uses every core) on `queues` (default: recognition and
+    maintenance), running beat when `beat_schedule` names its file."""
+    queues = queues or (settings.CELERY_TASK_DEFAULT_QUEUE, settings.PLATELENS_MAINTENANCE_QUEUE)
+    command = [sys.executable, "-m", "celery", "-A", "platelens", "worker", "--pool=solo",
+               f"--loglevel={loglevel}", "--queues", ",".join(queues), "--without-gossip", "--without-mingle",
+               "--hostname", hostname]  # fmt: skip
+    return command + (["-B", "--schedule", beat_schedule] if beat_schedule else [])
 
 
 class Command(BaseCommand):
@@ -127,7 +117,11 @@ class Command(BaseCommand):
             command = (
                 web_command(host, port, web_workers, web_threads)
                 if name == "web"
-                else worker_command(loglevel, worker_name)
+                else worker_command(
+                    hostname=worker_name,
+                    loglevel=loglevel,
+                    beat_schedule=str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
+                )
             )
             return subprocess.Popen(command, cwd=base_dir, env=env, start_new_session=True)
 
