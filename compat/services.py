@@ -7,6 +7,7 @@ import datetime as dt
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from dam import services as dam_services
 from platelens.errors import ServiceError
@@ -18,13 +19,20 @@ from . import selectors, ssrf
 from .models import ApiCall, Webhook
 
 
-def image_probe(data: bytes) -> ImageFacts:
+def image_probe(data: bytes, *, formats: set[str] | None = None) -> ImageFacts:
     """Format and size from the header only (vendors constrain these before any decoding); bombs and
-    images over PLATELENS_MAX_MEGAPIXELS are refused here, in the caller's own error shape."""
+    images over PLATELENS_MAX_MEGAPIXELS are refused here, in the caller's own error shape. `formats`, if
+    given, are the Pillow format names the vendor accepts (others: unsupported_format)."""
     try:
-        return probe_image(data, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS)
+        facts = probe_image(data, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS)
     except ImageError as exc:
         raise ServiceError(exc.code, exc.message, details={"field": "upload"}) from exc
+    if formats is not None and facts.format not in formats:
+        raise ServiceError(
+            "unsupported_format",
+            f"{facts.format or 'This'} images are not supported ({', '.join(sorted(formats))}).",
+        )
+    return facts
 
 
 def store_images_default() -> bool:
@@ -83,7 +91,18 @@ def recognition_run(
     return recognized
 
 
-def webhook_create(*, owner, target: str, event: str = Webhook.Event.IMAGE_DONE) -> Webhook:
+def sdk_user():
+    """The service user PLATELENS_SDK_USER that serves SDK-mode requests; created (no password) if missing."""
+    user, created = get_user_model().objects.get_or_create(username=settings.PLATELENS_SDK_USER)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def webhook_create(
+    *, owner, target: str, event: str = Webhook.Event.IMAGE_DONE, with_image: bool = False
+) -> Webhook:
     if event not in Webhook.Event.values:
         raise ServiceError(
             "invalid_parameter",
@@ -91,7 +110,7 @@ def webhook_create(*, owner, target: str, event: str = Webhook.Event.IMAGE_DONE)
             details={"field": "event"},
         )
     ssrf.check_webhook_target(target)
-    webhook = Webhook(owner=owner, target=target, event=event)
+    webhook = Webhook(owner=owner, target=target, event=event, with_image=with_image)
     webhook.full_clean()
     webhook.save()
     return webhook
