@@ -1,14 +1,19 @@
 """The README's production layout, run for real (issue 11, findings 9-12): a throw-away PostgreSQL, a
 redis-server broker, the web under gunicorn (`serve --no-worker`), one recognition worker and one maintenance
 worker with beat, sharing the database, the broker and the media folder. A few uploads are recognized and
-found by search, and the web's PostgreSQL connections stay bounded by its pool under 16 parallel clients."""
+found by search, and the web's PostgreSQL connections stay bounded by its pool under 16 parallel clients.
+And the README's nginx block in front of gunicorn, sending photos only after the app checked ownership."""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -18,9 +23,9 @@ from dam.management.commands.serve import worker_command
 from tests.search.test_postgres import postgres_url  # noqa: F401 - the throw-away cluster fixture
 from tests.support.synth import plate_photo
 
-from .processes import Project, free_port, start_redis, wait_until
+from .processes import ROOT, Project, free_port, start_redis, wait_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.redis]
+pytestmark = pytest.mark.slow
 PLATE = "AB12CDE"
 WEB_PROCESSES, WEB_THREADS, POOL_SIZE = 2, 4, 4
 
@@ -32,6 +37,7 @@ def _client_connections(admin_url: str) -> int:
         ).fetchone()[0]
 
 
+@pytest.mark.redis
 def test_postgres_redis_gunicorn_and_two_workers(tmp_path_factory, postgres_url):  # noqa: F811
     admin_url = postgres_url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin_url, autocommit=True) as db:
@@ -144,3 +150,60 @@ def test_postgres_redis_gunicorn_and_two_workers(tmp_path_factory, postgres_url)
         project.close()
         redis_proc.terminate()
         redis_proc.wait(10)
+
+
+def test_nginx_from_the_readme_sends_owner_checked_photos(tmp_path_factory):
+    """The README's nginx block, as written (TLS and names swapped for a loopback port and this run's
+    folders), in front of `serve --no-worker` with PLATELENS_MEDIA_ACCEL=x-accel-redirect."""
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx is None:
+        pytest.skip("nginx is not installed (Debian package nginx-light)")
+    readme = (ROOT / "README.md").read_text()
+    server = re.search(r"```nginx\n(.*?)```", readme, re.S).group(1)
+    var_dir = tmp_path_factory.mktemp("nginx")
+    project = Project(var_dir, PLATELENS_MEDIA_ACCEL="x-accel-redirect")
+    project.manage("migrate", "--noinput")
+    project.manage("collectstatic", "--noinput")
+    token = project.manage("issue_token", "alice", "--create").strip()
+    app_port, proxy_port = free_port(), free_port()
+    server = (
+        server.replace("listen 443 ssl;", f"listen 127.0.0.1:{proxy_port};")
+        .replace("/srv/platelens/static/", f"{var_dir}/static/")
+        .replace("/srv/platelens/media/", f"{var_dir}/media/")
+        .replace("http://127.0.0.1:8000", f"http://127.0.0.1:{app_port}")
+    )
+    temp = " ".join(f"{kind}_temp_path {var_dir}/nginx-{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))  # fmt: skip
+    (var_dir / "nginx.conf").write_text(
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"daemon off;\npid {var_dir}/nginx.pid;\nerror_log {var_dir}/nginx-error.log;\nevents {{}}\n"
+        + f"http {{\naccess_log off;\n{temp}\n{server}}}\n"
+    )
+    try:
+        project.start("web", [sys.executable, "manage.py", "serve", "--no-worker", "--port", str(app_port)])
+        project.start("nginx", [nginx, "-c", str(var_dir / "nginx.conf")])
+        base = f"http://127.0.0.1:{proxy_port}"
+
+        def up() -> bool:
+            try:
+                return requests.get(f"{base}/api/schema/", timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_until(up, 60, what="nginx and gunicorn")
+        assert requests.get(f"{base}/static/admin/css/base.css", timeout=10).status_code == 200
+        photo = plate_photo(PLATE, seed=400, size=(640, 360))
+        headers = {"Authorization": f"Token {token}"}
+        created = requests.post(
+            f"{base}/api/assets/", headers=headers, files={"file": ("car.jpg", photo)}, timeout=30
+        )
+        assert created.status_code == 201, created.text
+        file_url = created.json()["file_url"]
+        owner = requests.get(base + file_url, headers=headers, timeout=10)
+        assert owner.status_code == 200 and owner.content == photo  # sent by nginx from the internal location
+        assert "X-Accel-Redirect" not in owner.headers
+        assert requests.get(base + file_url, timeout=10).status_code == 401
+        stored = next((var_dir / "media").rglob("*.jpg")).relative_to(var_dir / "media")
+        assert requests.get(f"{base}/protected-media/{stored}", timeout=10).status_code == 404
+        assert requests.get(f"{base}/media/{stored}", timeout=10).status_code == 404
+    finally:
+        project.close()
