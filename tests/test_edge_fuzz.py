@@ -117,7 +117,12 @@ ROUTES = [
     "/api/assets/{uuid}/reprocess/",
     "/api/assets/{uuid}/readings/{reading}/",
     "/assets/{uuid}/file/",
+    "/assets/{uuid}/thumbnail/",
+    "/assets/{uuid}/readings/{reading}/crop/",
+    "/assets/",
+    "/",
     "/api/search/",
+    "/search/",
     "/api/compat/webhooks/",
     "/api/compat/webhooks/1/",
     "/v1/plate-reader/",
@@ -211,6 +216,8 @@ def _send(world: dict, request) -> object:
     elif auth == "empty":
         meta["HTTP_AUTHORIZATION"] = ""
     client = Client()
+    if token:  # the web pages take the session: the same user is logged in there
+        client.force_login(Token.objects.get(key=token).user)
     call = getattr(client, method.lower())
     if method == "GET":
         return call(path, headers["query"], **meta)
