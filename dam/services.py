@@ -16,7 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -354,7 +355,9 @@ def assets_requeue_claimed(*, worker: str) -> list[int]:
 def asset_mark_retrying(*, asset: Asset, error: str) -> None:
     """A transient failure: back to pending so the retried task (or the sweep) picks the asset up. The try
     does not count towards PLATELENS_MAX_ATTEMPTS, which is for images that kill the worker."""
-    _set_status(asset, Asset.Status.PENDING, error=f"retrying: {error}"[:2000], attempts=F("attempts") - 1)
+    # Never below 0: the failure may have come before the attempt was counted (a locked database).
+    attempts = Greatest(F("attempts") - 1, Value(0))
+    _set_status(asset, Asset.Status.PENDING, error=f"retrying: {error}"[:2000], attempts=attempts)
 
 
 @transaction.atomic

@@ -126,3 +126,10 @@ def test_maintenance_never_waits_behind_recognition(task, queue):
     route = app.amqp.router.route({}, task)["queue"]
     # Its own exchange and key too: a message published for one queue is never delivered to the other.
     assert (route.name, route.exchange.name, route.routing_key) == (queue, queue, queue)
+
+
+def test_a_retry_before_the_attempt_was_counted_keeps_attempts_at_zero(alice):
+    asset, _ = services.asset_create(owner=alice, data=png_bytes(), enqueue=False)
+    services.asset_mark_retrying(asset=asset, error="the database was busy or unreachable")
+    asset.refresh_from_db()
+    assert asset.attempts == 0 and asset.status == "pending"
