@@ -72,7 +72,7 @@ class Command(BaseCommand):
             except ServiceError as exc:
                 return "failed", f"{path}: {exc.code}: {exc.message}"
             except OSError as exc:
-                return "failed", f"{path}: {exc}"
+                return "failed", f"{path}: unreadable ({exc.strerror or type(exc).__name__})"
             finally:
                 if now:
                     connections.close_all()  # this pool thread's own connections
@@ -94,6 +94,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(files)} files: {counts['new']} new, {counts['duplicate']} duplicate, {counts['failed']} failed"
         )
+        if counts["failed"]:
+            # Scripts and cron jobs see the failure in the exit status, not only in the text.
+            raise CommandError(f"{counts['failed']} of {len(files)} files failed (listed above).")
 
     @staticmethod
     def _count(outcomes, counts: dict[str, int], failures: list[str], bar) -> None:
