@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from dam.management.commands.bench_api import child_processes
 from tests.support.synth import plate_photo
 
 from .processes import Project, start_redis, wait_until
@@ -122,20 +123,6 @@ def test_rest_flow_on_the_embedded_default(embedded):
 
 
 @pytest.mark.redis
-def _children(pid: int) -> dict[int, str]:
-    """Direct children of a process: pid -> command line."""
-    children = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                children[int(stat.parent.name)] = cmdline
-        except (OSError, IndexError, ValueError):
-            continue
-    return children
-
-
 def _loaded(pid: int, library: str) -> bool:
     return library in (Path("/proc") / str(pid) / "maps").read_text()
 
@@ -152,11 +139,14 @@ def test_plate_reader_api_recognizes_in_the_worker_never_in_the_web_process(embe
     assert response.status_code == 201, response.text
     assert [r["plate"] for r in response.json()["results"]] == [PLATE.lower()]
     serve = next(p for p, _ in project.processes if p.name == "serve")
-    children = _children(serve.pid)
-    web = next(pid for pid, cmd in children.items() if "runserver" in cmd)
+    children = child_processes(serve.pid)
+    web = next(pid for pid, cmd in children.items() if "gunicorn" in cmd)
     worker = next(pid for pid, cmd in children.items() if "celery" in cmd)
     assert _loaded(worker, "onnxruntime")  # the check sees the engine where it runs
-    assert not _loaded(web, "onnxruntime") and not _loaded(web, "paddle")
+    web_processes = [web, *child_processes(web)]  # gunicorn's master and its workers
+    assert len(web_processes) > 1
+    for pid in web_processes:
+        assert not _loaded(pid, "onnxruntime") and not _loaded(pid, "paddle"), pid
 
 
 def test_rest_flow_on_redis(tmp_path_factory):

@@ -1,6 +1,6 @@
 """`manage.py bench_api --url URL --token T [--calls 20] [--serve-pid PID]`: concurrent Plate Recognizer
 calls against a running server; prints latency (p50, p90, max), answers by status, and the resident memory
-(now and peak) of the server's processes (`manage.py serve`'s web and worker children)."""
+(now and peak) of the server's processes (`manage.py serve`'s web tree and worker)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 DEFAULT_IMAGE = Path(settings.BASE_DIR) / "fixtures" / "cars" / "ab12cde.jpg"
 
 
-def _memory_mb(pid: int) -> tuple[float, float]:
+def memory_mb(pid: int) -> tuple[float, float]:
     """(resident now, peak resident) of a process, MB."""
     fields = dict(
         line.split(":", 1) for line in (Path("/proc") / str(pid) / "status").read_text().splitlines()
@@ -24,7 +24,8 @@ def _memory_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
-def _children(pid: int) -> dict[int, str]:
+def child_processes(pid: int) -> dict[int, str]:
+    """Direct children of a process: pid -> command line."""
     children = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -35,6 +36,14 @@ def _children(pid: int) -> dict[int, str]:
         except (OSError, IndexError, ValueError):
             continue
     return children
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (gunicorn's master and its workers)."""
+    pids = [pid]
+    for child in child_processes(pid):
+        pids += process_tree(child)
+    return pids
 
 
 class Command(BaseCommand):
@@ -78,7 +87,11 @@ class Command(BaseCommand):
             f"p90 {seconds[min(calls - 1, round(0.9 * (calls - 1)))]:.2f}  max {seconds[-1]:.2f}"
         )
         if serve_pid:
-            for pid, command in sorted(_children(serve_pid).items()):
-                role = "web" if "runserver" in command or "gunicorn" in command else "worker"
-                now, peak = _memory_mb(pid)
-                self.stdout.write(f"{role} pid {pid}: RSS {now:.0f} MB, peak {peak:.0f} MB")
+            for pid, command in sorted(child_processes(serve_pid).items()):
+                role = "web" if "gunicorn" in command or "runserver" in command else "worker"
+                tree = process_tree(pid)
+                sizes = [memory_mb(p) for p in tree]
+                self.stdout.write(
+                    f"{role}: {len(tree)} process(es), RSS {sum(now for now, _ in sizes):.0f} MB in all, "
+                    f"largest {max(now for now, _ in sizes):.0f} MB (peak {max(peak for _, peak in sizes):.0f})"
+                )
