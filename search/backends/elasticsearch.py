@@ -242,8 +242,9 @@ class ElasticsearchBackend(SearchBackend):
             "query": es_query,
             "sort": [{"_score": "desc"}, {"taken_at": "desc"}, {"reading_id": "desc"}],
             "from": query.offset,
-            "size": query.limit,
-            "track_total_hits": True,
+            "size": max(0, min(query.limit, query.count_limit - query.offset)),
+            # Exact up to the limit, "gte" beyond; aggregations still count every match.
+            "track_total_hits": query.count_limit,
         }
         if query.facets:
             aggs = {
@@ -281,7 +282,11 @@ class ElasticsearchBackend(SearchBackend):
             values = [(str(v), c) for v, c in values if v != ""]
             if values:
                 facets[name] = sorted(values, key=lambda item: (-item[1], item[0]))
-        return SearchResults(total=response["hits"]["total"]["value"], hits=hits, facets=facets)
+        total = response["hits"]["total"]
+        relation = "gte" if total["relation"] == "gte" or total["value"] > query.count_limit else "eq"
+        return SearchResults(
+            total=min(total["value"], query.count_limit), hits=hits, facets=facets, total_relation=relation
+        )
 
 
 def _tier(query: SearchQuery, doc: PlateDocument) -> tuple[Tier | None, bool]:
