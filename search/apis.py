@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from dam.errors import ServiceError
 from search.backends import SearchBackendError
+from search.backends.base import SearchIndexCorrupt
 from search.selectors import plate_search
 from search.serializers import SearchParamsSerializer, hit_data
 
@@ -45,6 +46,10 @@ class PlateSearchApi(APIView):
         data = params.validated_data
         try:
             query, results = plate_search(user=request.user, params=data)
+        except SearchIndexCorrupt as exc:
+            raise ServiceError(
+                "search_unavailable", "The search index is being rebuilt; try again shortly.", status=503
+            ) from exc
         except SearchBackendError as exc:
             raise ServiceError(
                 "search_unavailable", "The search engine is not reachable.", status=503
@@ -53,6 +58,8 @@ class PlateSearchApi(APIView):
         return Response(
             {
                 "count": results.total,
+                # "gte": more readings match than `count` (it stops at 10,000, as Elasticsearch's does).
+                "count_relation": results.total_relation,
                 "page": page,
                 "page_size": page_size,
                 "next": _page_url(request, page + 1) if page * page_size < results.total else None,

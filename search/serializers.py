@@ -9,11 +9,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
 
-from search.backends.base import SearchHit
+from search.backends.base import COUNT_LIMIT, SearchHit
 from search.text import PlateQuery
 
 MAX_PAGE_SIZE = 100
-MAX_RESULT_WINDOW = 10_000
+MAX_RESULT_WINDOW = COUNT_LIMIT
 REVIEW_STATES = ["unreviewed", "approved", "corrected"]
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from search.backends import SearchBackendError
+from search.backends.base import SearchIndexCorrupt
 from search.selectors import plate_search
 from search.serializers import REVIEW_STATES, SearchParamsSerializer, hit_data
 
@@ -54,6 +55,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
     data = params.validated_data
     try:
         query, results = plate_search(user=request.user, params=data)
+    except SearchIndexCorrupt:
+        context["error"] = "The search index is being rebuilt; try again shortly."
+        return render(request, "search/search.html", context, status=503)
     except SearchBackendError:
         context["error"] = "The search engine is not reachable; try again shortly."
         return render(request, "search/search.html", context, status=503)
@@ -86,6 +90,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         hits=hits,
         facets=facets,
         total=results.total,
+        total_is_lower_bound=results.total_relation == "gte",
         page=page,
         next_page=page + 1 if page * page_size < results.total else None,
         previous_page=page - 1 if page > 1 else None,

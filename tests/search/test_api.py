@@ -123,3 +123,19 @@ def test_search_page_requires_login(db):
 
     response = Client().get("/search/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_count_stops_at_the_limit_and_says_so(backend, world, client_for, client, monkeypatch):
+    monkeypatch.setattr("search.selectors.COUNT_LIMIT", 3)
+    api = client_for(world.alice)
+    exact = api.get("/api/search/", {"q": "B12", "camera_id": "gate-2"}).json()
+    assert (exact["count"], exact["count_relation"]) == (1, "eq")
+    first = api.get("/api/search/", {"q": "AB12", "page_size": 2}).json()
+    assert (first["count"], first["count_relation"]) == (3, "gte")
+    second = api.get(first["next"]).json()
+    assert [r["plate"] for r in second["results"]] == ["XAB1234Z"] and second["next"] is None
+    browse = api.get("/api/search/").json()
+    assert (browse["count"], browse["count_relation"]) == (3, "gte")
+    assert sum(v["count"] for v in browse["facets"]["review_status"]) == 9  # facets still count every reading
+    client.force_login(world.alice)
+    assert "3+ readings found" in client.get("/search/", {"q": "AB12"}).content.decode()
