@@ -1,4 +1,5 @@
-"""Web page of plate search: /search/ (results with thumbnails, the matching plate highlighted, facets)."""
+"""Web page of plate search: /search/ (results with thumbnails, the matching plate highlighted, facets); without
+parameters it opens on the newest readings and the account's facets."""
 
 from __future__ import annotations
 
@@ -95,6 +96,5 @@ def search_page(request: HttpRequest) -> HttpResponse:
         next_page=page + 1 if page * page_size < results.total else None,
         previous_page=page - 1 if page > 1 else None,
         base_query=params_without_page.urlencode(),
-        searched=bool(request.GET),
     )
     return render(request, "search/search.html", context)
