@@ -11,7 +11,7 @@ from dam.errors import ServiceError
 from search.backends import SearchBackendError
 from search.backends.base import SearchIndexCorrupt
 from search.selectors import plate_search
-from search.serializers import SearchParamsSerializer, hit_data
+from search.serializers import SearchParamsSerializer, hit_data, make_cursor
 
 
 def _page_url(request: Request, page: int) -> str:
@@ -36,6 +36,9 @@ class PlateSearchApi(APIView):
                 "original", bool, description="also match the original reading of corrected plates"
             ),
             OpenApiParameter("page", int),
+            OpenApiParameter(
+                "cursor", str, description="without q: the next_cursor of the previous page (keyset paging)"
+            ),
             OpenApiParameter("page_size", int),
         ],
         responses={200: dict},
@@ -55,6 +58,7 @@ class PlateSearchApi(APIView):
                 "search_unavailable", "The search engine is not reachable.", status=503
             ) from exc
         page, page_size = data["page"], data["page_size"]
+        browsing = query.text.empty and len(results.hits) == page_size
         return Response(
             {
                 "count": results.total,
@@ -64,6 +68,8 @@ class PlateSearchApi(APIView):
                 "page_size": page_size,
                 "next": _page_url(request, page + 1) if page * page_size < results.total else None,
                 "previous": _page_url(request, page - 1) if page > 1 else None,
+                # Without q: `cursor=<next_cursor>` gives the next page, past the 10,000 pages can reach too.
+                "next_cursor": make_cursor(results.hits[-1]) if browsing else None,
                 "facets": {
                     name: [{"value": value, "count": count} for value, count in values]
                     for name, values in results.facets.items()

@@ -25,6 +25,7 @@ def plate_search(*, user, params: dict) -> tuple[SearchQuery, SearchResults]:
         offset=(page - 1) * page_size,
         limit=page_size,
         count_limit=COUNT_LIMIT,
+        after=params.get("after"),
     )
     try:
         return query, get_backend().search(query)

@@ -62,6 +62,9 @@ class SearchQuery:
     limit: int = 25
     facets: bool = True
     count_limit: int = COUNT_LIMIT
+    # Keyset paging of queries without text: hits after this (capture time, reading id) of the previous
+    # page's last hit, newest first; reaches past `count_limit` (the total and facets stay those of the query).
+    after: tuple[datetime, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,8 @@ class SearchBackend(abc.ABC):
     @abc.abstractmethod
     def search(self, query: SearchQuery) -> SearchResults:
         """Hits ordered by tier, then capture time (newest first), then reading id (highest first), from the
-        first `query.count_limit` results; the total is exact up to that limit (see SearchResults)."""
+        first `query.count_limit` results (or after `query.after`); the total is exact up to that limit (see
+        SearchResults)."""
 
     @abc.abstractmethod
     def count(self) -> int:

@@ -246,6 +246,11 @@ class ElasticsearchBackend(SearchBackend):
             # Exact up to the limit, "gte" beyond; aggregations still count every match.
             "track_total_hits": query.count_limit,
         }
+        if query.after and q.empty:
+            # Every hit of a query without text scores the same: the keyset is (score, time, id).
+            taken, reading_id = query.after
+            body["search_after"] = [0.0, int(taken.timestamp() * 1000), reading_id]
+            body["size"] = query.limit
         if query.facets:
             aggs = {
                 f: {"terms": {"field": f, "size": FACET_SIZE}}

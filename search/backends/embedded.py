@@ -4,8 +4,9 @@ A text query is a few index lookups, each returning at most `count_limit + 1` ma
 with the filters applied: b-tree ranges on (owner, folded plate) for exact, confusion, prefix and fuzzy
 matches, on the reversed folded plate for suffixes and fuzzy matches, the trigram index for fragments and
 wildcards. One statement ranks their union, pages it, counts it (exactly up to the limit) and facets it.
-Browsing with neither text nor filters reads the counts kept per owner and facet value (FacetCount) and the
-newest page from the (owner, capture time) index, so no query scans an account."""
+A query without text pages by walking the (owner, capture time) index (from an offset or a keyset); without
+filters either, its total and facets are the counts kept per owner and facet value (FacetCount), so no query
+scans an account."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
 from typing import NamedTuple
@@ -535,15 +536,27 @@ class EmbeddedBackend(SearchBackend):
         capped = capped or total > cap
         return [row[1:] for row in sorted(page)], min(total, cap) if capped else total, capped, facets
 
-    def _browse(self, query: SearchQuery) -> tuple[list, int, bool, dict]:
-        """No text, no filter: the newest page from the (owner, time) index, total and facets from FacetCount."""
+    def _newest(self, query: SearchQuery, where: list[str], params: list) -> list:
+        """A page of a query without text: a walk of the (owner, time) index, from a keyset or an offset."""
+        conditions, values = ["e.owner_id = %s", *where], [query.owner_id, *params]
+        limit = max(0, min(query.limit, query.count_limit - query.offset))
+        if query.after:
+            taken, reading_id = query.after
+            conditions.append("(e.taken_at < %s OR (e.taken_at = %s AND e.id < %s))")
+            taken = connection.ops.adapt_datetimefield_value(taken)
+            values += [taken, taken, reading_id]
+            limit = query.limit
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT e.id, NULL, 0 FROM {TABLE} e{self.dialect.indexed_by(TIME_INDEX)} WHERE e.owner_id = %s"
-                " ORDER BY e.taken_at DESC, e.id DESC LIMIT %s OFFSET %s",
-                [query.owner_id, max(0, min(query.limit, query.count_limit - query.offset)), query.offset],
+                f"SELECT e.id, NULL, 0 FROM {TABLE} e{self.dialect.indexed_by(TIME_INDEX)}"
+                f" WHERE {' AND '.join(conditions)} ORDER BY e.taken_at DESC, e.id DESC LIMIT %s OFFSET %s",
+                [*values, limit, query.offset],
             )
-            page = cursor.fetchall()
+            return cursor.fetchall()
+
+    def _account_counts(self, query: SearchQuery) -> tuple[int, bool, dict]:
+        """Total and facets of all the owner's readings, from the counts kept by every index write."""
+        with connection.cursor() as cursor:
             cursor.execute(f"SELECT facet, value, count FROM {COUNTS} WHERE owner_id = %s", [query.owner_id])
             total, facets = 0, {}
             for facet, value, number in cursor.fetchall():
@@ -551,13 +564,19 @@ class EmbeddedBackend(SearchBackend):
                     total = number
                 elif query.facets:
                     facets.setdefault(facet, Counter())[value] = number
-        return page, min(total, query.count_limit), total > query.count_limit, facets
+        return min(total, query.count_limit), total > query.count_limit, facets
 
     def search(self, query):
         where, params = self._filters(query)
         try:
-            if query.text.empty and not where:
-                page, total, capped, counters = self._browse(query)
+            if query.text.empty:
+                page = self._newest(query, where, params)
+                if where:
+                    _, total, capped, counters = self._ranked(
+                        replace(query, offset=0, limit=0), where, params
+                    )
+                else:
+                    total, capped, counters = self._account_counts(query)
             else:
                 page, total, capped, counters = self._ranked(query, where, params)
             entries = PlateIndexEntry.objects.in_bulk([row[0] for row in page])

@@ -276,3 +276,18 @@ class BackendBehaviour:
         assert "gate-9" not in dict(everything.facets["camera_id"])
         assert "nl" not in dict(everything.facets["region"])
         assert search(backend, world.bob).total == 1
+
+    @pytest.mark.parametrize("filters", [{}, {"camera_id": "gate-1"}, {"color": "white"}])
+    def test_keyset_pages_walk_every_reading_past_the_count_limit(self, backend, world, filters):
+        full = search(backend, world.alice, limit=100, **filters)
+        walked, after = [], None
+        while True:
+            page = search(backend, world.alice, limit=2, after=after, count_limit=3, **filters)
+            assert page.total == min(full.total, 3)  # the total is the query's, not what is left
+            walked += page.hits
+            if len(page.hits) < 2:
+                break
+            last = page.hits[-1].document
+            after = (last.taken_at, last.reading_id)
+        assert [hit.document.reading_id for hit in walked] == [hit.document.reading_id for hit in full.hits]
+        assert len(walked) > 3

@@ -139,3 +139,23 @@ def test_count_stops_at_the_limit_and_says_so(backend, world, client_for, client
     assert sum(v["count"] for v in browse["facets"]["review_status"]) == 9  # facets still count every reading
     client.force_login(world.alice)
     assert "3+ readings found" in client.get("/search/", {"q": "AB12"}).content.decode()
+
+
+def test_browse_pages_by_cursor(backend, world, client_for):
+    api = client_for(world.alice)
+    body = api.get("/api/search/", {"page_size": 4}).json()
+    seen = [r["reading_id"] for r in body["results"]]
+    while body["next_cursor"]:
+        body = api.get("/api/search/", {"page_size": 4, "cursor": body["next_cursor"]}).json()
+        assert body["count"] == 9
+        seen += [r["reading_id"] for r in body["results"]]
+    everything = api.get("/api/search/", {"page_size": 100}).json()
+    assert seen == [r["reading_id"] for r in everything["results"]] and len(seen) == 9
+    assert everything["next_cursor"] is None
+    assert api.get("/api/search/", {"q": "AB12"}).json()["next_cursor"] is None
+    for params in (
+        {"q": "AB12", "cursor": body["next_cursor"] or "2024-01-01T00:00:00+00:00_5"},
+        {"cursor": "x"},
+    ):
+        response = api.get("/api/search/", params)
+        assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
