@@ -44,7 +44,7 @@ KINDS = ("exact", "fragment", "wildcard", "confusion", "fuzzy", "leading wildcar
 # Through the app server: the query kinds of the issue that were slow, and a cheap one for comparison.
 API_KINDS = ("browse", "2-char prefix", "leading wildcard", "exact")
 CHROMIUM_FLAGS = (
-    "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run "
+    "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-quic --no-first-run "
     "--disable-background-networking --disable-component-update --disable-sync"
 )
 
@@ -321,23 +321,29 @@ def time_api(url: str, token: str, plates: list[str], rng: random.Random, count:
         )
 
 
+def chromium_driver(profile_dir: str):
+    """Headless Chromium driven through chromedriver (the Debian packages chromium and chromium-driver)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in CHROMIUM_FLAGS.split():
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile_dir}")
+    return webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+
+
 def time_first_paint(url: str, loads: int) -> None:
     """The search page's first view (browse: newest readings and the account's facets) in headless Chromium:
     server time to the first byte and the first contentful paint, from the browser's own timings."""
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         print("\nsearch page in Chromium: skipped (install the Debian packages chromium and chromium-driver)")
         return
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for flag in CHROMIUM_FLAGS.split():
-        options.add_argument(flag)
     profile = tempfile.mkdtemp(prefix="platelens-bench-chromium-")
-    options.add_argument(f"--user-data-dir={profile}")
-    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    driver = chromium_driver(profile)
     try:
         driver.get(f"{url}/accounts/login/?next=/search/")
         driver.find_element(By.NAME, "username").send_keys("bench-main")

@@ -393,9 +393,9 @@ class EmbeddedBackend(SearchBackend):
 
     # --- search -------------------------------------------------------------------------------------
     def _lookups(self, query: SearchQuery, fieldsets: list[Fieldset]) -> list[Lookup]:
-        """Index lookups whose union is exactly the matching readings. Each returns only readings whose tier
-        is at most the best one it exists for, so keeping each lookup's newest `count_limit` rows keeps
-        every result the first `count_limit` ranks can hold."""
+        """Index lookups whose union is exactly the matching readings. A lookup returns only readings of its
+        own tier or a better one, so keeping the newest `count_limit + 1` rows of each keeps every reading the
+        first `count_limit` ranks hold."""
         q, d = query.text, self.dialect
         if q.empty:
             return [Lookup("1 = 1", [], TIME_INDEX)]
@@ -403,9 +403,13 @@ class EmbeddedBackend(SearchBackend):
             return [d.wildcard(fields, q) for fields in fieldsets]
         lookups = []
         for fields in fieldsets:
-            # Exact and confusion-equal plates: a lookup of their own, so that a crowded fragment or prefix
-            # lookup cannot push them out.
-            lookups.append(Lookup(f"e.{fields.folded} = %s", [q.folded], fields.folded_index))
+            # Exact, then confusion-equal plates: lookups of their own (one range of the folded index), so
+            # that a crowded fragment or prefix lookup cannot push them out.
+            equal = f"e.{fields.folded} = %s"
+            lookups.append(
+                Lookup(f"{equal} AND e.{fields.norm} = %s", [q.folded, q.norm], fields.folded_index)
+            )
+            lookups.append(Lookup(equal, [q.folded], fields.folded_index))
             if q.is_short:
                 cond, params = d.prefix(f"e.{fields.folded}", q.folded)
                 lookups.append(Lookup(cond, params, fields.folded_index))

@@ -9,29 +9,17 @@ import time
 import pytest
 
 from search.backends import get_backend
+from search.bench import chromium_driver
 from search.documents import all_documents
 from tests.search import factories as f
 from tests.search.behaviour import when
-
-CHROMIUM_FLAGS = (
-    "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-quic --no-first-run "
-    "--disable-background-networking --disable-component-update --disable-sync"
-)
 
 
 @pytest.fixture
 def driver(tmp_path):
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         pytest.skip("chromium and chromium-driver (Debian packages) are not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for flag in CHROMIUM_FLAGS.split():
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='chromium-', dir=tmp_path)}")
-    browser = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    browser = chromium_driver(tempfile.mkdtemp(prefix="chromium-", dir=tmp_path))
     yield browser
     browser.quit()
 
