@@ -223,6 +223,7 @@ def run(args: argparse.Namespace) -> int:
         )
 
     rows = []
+    load_before = os.getloadavg()[0]
     for kind in KINDS:
         texts = queries(kind, plates, rng, args.queries if kind != "browse" else 20)
         for text in texts[: 1 if kind == "browse" else 10]:  # warm the page cache
@@ -238,7 +239,8 @@ def run(args: argparse.Namespace) -> int:
 
     print(
         f"\n{indexed:,} documents; the owner searched holds 90 % of them; page of 25 + count + facets per query"
-        " (counts exact up to 10,000)"
+        f" (counts exact up to 10,000); {os.cpu_count()} CPUs, load average {load_before:.1f} before and"
+        f" {os.getloadavg()[0]:.1f} after the queries"
     )
     print("| query kind | example | queries | p50 ms | p95 ms | max ms | mean hits |")
     print("|---|---|---|---|---|---|---|")
