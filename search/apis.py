@@ -58,7 +58,7 @@ class PlateSearchApi(APIView):
                 "search_unavailable", "The search engine is not reachable.", status=503
             ) from exc
         page, page_size = data["page"], data["page_size"]
-        browsing = query.text.empty and len(results.hits) == page_size
+        more_by_cursor = query.text.empty and len(results.hits) == page_size
         return Response(
             {
                 "count": results.total,
@@ -69,7 +69,7 @@ class PlateSearchApi(APIView):
                 "next": _page_url(request, page + 1) if page * page_size < results.total else None,
                 "previous": _page_url(request, page - 1) if page > 1 else None,
                 # Without q: `cursor=<next_cursor>` gives the next page, past the 10,000 pages can reach too.
-                "next_cursor": make_cursor(results.hits[-1]) if browsing else None,
+                "next_cursor": make_cursor(results.hits[-1]) if more_by_cursor else None,
                 "facets": {
                     name: [{"value": value, "count": count} for value, count in values]
                     for name, values in results.facets.items()

@@ -1,6 +1,7 @@
 """Celery tasks of the search app."""
 
 from celery import shared_task
+from django.core.cache import cache
 
 from search.indexing import REPAIR_REQUESTED, process_outbox, rebuild_index
 
@@ -15,8 +16,6 @@ def index_pending(due_only: bool = True) -> dict:
 @shared_task(name="search.tasks.repair_index", ignore_result=True)
 def repair_index() -> dict:
     """Rebuild a damaged index from the database (queued when a search or an index write finds it damaged)."""
-    from django.core.cache import cache
-
     try:
         run = rebuild_index()
     finally:
