@@ -482,7 +482,8 @@ class EmbeddedBackend(SearchBackend):
     def _ranked(self, query: SearchQuery, where: list[str], params: list) -> tuple[list, int, bool, dict]:
         """One statement: the lookups (each capped), their union ranked, one page, the total and facets."""
         fieldsets = [EFFECTIVE, ORIGINAL] if query.include_original else [EFFECTIVE]
-        columns = ["id", *(c for f in fieldsets for c in (f.norm, f.folded)), "taken_at", *FACET_COLUMNS]
+        texts = [] if query.text.empty else [c for f in fieldsets for c in (f.norm, f.folded)]
+        columns = ["id", *texts, "taken_at", *FACET_COLUMNS]
         selected = ", ".join(f"e.{c}" for c in columns)
         cap = query.count_limit
         parts, lookup_params = [], []
