@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from plates.base import BoundingBox
+
 
 def asset_upload_to(instance: "Asset", filename: str) -> str:
     # Content-addressed path: the sha1 names the file; the original name is kept in a column.
@@ -100,6 +102,14 @@ class PlateReading(models.Model):
         if self.review_status == self.Review.CORRECTED and self.corrected_plate:
             return self.corrected_plate
         return self.plate
+
+    @property
+    def bounding_box(self) -> BoundingBox | None:
+        """The stored box JSON as the engine's type; None when missing or malformed (older rows)."""
+        try:
+            return BoundingBox(*(int(self.box[k]) for k in ("xmin", "ymin", "xmax", "ymax")))
+        except (KeyError, TypeError, ValueError):
+            return None
 
     @property
     def is_reviewed(self) -> bool:

@@ -67,34 +67,6 @@ def asset_plate_numbers(asset: Asset) -> list[str]:
     return plates
 
 
-def reading_result(reading: PlateReading) -> dict:
-    """One stored reading in the engine's per-result shape (Plate Recognizer), correction applied."""
-    plate = reading.effective_plate
-    candidates = list(reading.candidates or [])
-    if reading.review_status == PlateReading.Review.CORRECTED:
-        score = 1.0
-        candidates = [{"plate": plate, "score": 1.0}] + [c for c in candidates if c.get("plate") != plate]
-    else:
-        score = reading.score
-    return {
-        "plate": plate,
-        "score": score,
-        "dscore": reading.dscore,
-        "box": reading.box,
-        "polygon": reading.polygon,
-        "region": {"code": reading.region_code, "score": reading.region_score},
-        "color": reading.color,
-        "candidates": candidates,
-    }
-
-
-def asset_results(asset: Asset) -> list[dict]:
-    """Stored readings in the engine's per-result shape; rejected readings are left out."""
-    return [
-        reading_result(r) for r in asset_readings(asset) if r.review_status != PlateReading.Review.REJECTED
-    ]
-
-
 def asset_file_path(asset: Asset) -> str:
     return asset.file.url if asset.file else ""
 

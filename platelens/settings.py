@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "dam",
     "search",
-    "dam.compat",
+    "compat",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,5 @@
 """Benchmark on an OpenALPR-format folder (NAME.jpg + NAME.txt with `NAME.jpg x y w h PLATE`): detection
-recall (IoU >= 0.5), exact-match accuracy (strict, and O/0 + I/1 folded), latency and peak memory."""
+recall (IoU >= 0.5), exact-match accuracy (strict, and with look-alikes folded), latency and peak memory."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .base import BoundingBox, box_iou
+from .base import BoundingBox, PlateRead
 from .pipeline import Pipeline, get_pipeline
-
-FOLD = str.maketrans({"O": "0", "I": "1"})
+from .text import fold, normalize
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class BenchReport:
             ("images", f"{self.images}"),
             ("detection recall (IoU >= 0.5)", f"{self.recall:.3f}"),
             ("exact match, strict", f"{self.strict:.3f}"),
-            ("exact match, O/0 I/1 folded", f"{self.folded:.3f}"),
+            ("exact match, folded", f"{self.folded:.3f}"),
             ("median ms / image", f"{self.median_ms:.0f}"),
             ("p90 ms / image", f"{self.p90_ms:.0f}"),
             ("peak memory (RSS) MB", f"{self.peak_mb:.0f}"),
@@ -49,10 +48,6 @@ class BenchReport:
         lines = [f"| {'metric'.ljust(width)} | value |", f"|{'-' * (width + 2)}|-------|"]
         lines += [f"| {name.ljust(width)} | {value} |" for name, value in rows]
         return "\n".join(lines)
-
-
-def normalize(plate: str) -> str:
-    return "".join(ch for ch in plate.upper() if ch.isalnum())
 
 
 def load_samples(folder: Path) -> list[Sample]:
@@ -68,11 +63,11 @@ def load_samples(folder: Path) -> list[Sample]:
     return samples
 
 
-def best_reading(results: list[dict]) -> str:
+def best_reading(results: tuple[PlateRead, ...]) -> str:
     """The image's best-scored reading: highest detection x OCR confidence."""
     if not results:
         return ""
-    return normalize(max(results, key=lambda r: r["dscore"] * r["score"])["plate"])
+    return normalize(max(results, key=lambda r: r.dscore * r.score).text)
 
 
 def run(
@@ -88,12 +83,12 @@ def run(
     for sample in tqdm(samples, desc="bench", unit="img", disable=not progress):
         data = sample.image.read_bytes()
         started = time.perf_counter()
-        result = pipe.recognize(data, filename=sample.image.name)
+        recognition = pipe.recognize(data, filename=sample.image.name)
         times.append((time.perf_counter() - started) * 1000)
-        detected += any(box_iou(sample.box.as_dict(), r["box"]) >= 0.5 for r in result["results"])
-        reading = best_reading(result["results"])
+        detected += any(sample.box.iou(r.box) >= 0.5 for r in recognition.results)
+        reading = best_reading(recognition.results)
         strict += reading == sample.plate
-        folded += reading.translate(FOLD) == sample.plate.translate(FOLD)
+        folded += fold(reading) == fold(sample.plate)
         if reading != sample.plate:
             misses.append((sample.image.name, sample.plate, reading))
     n = len(samples)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .base import RawReading
+
 LATIN = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 # Province / special characters of Chinese plates, kept when the recognizer reads them.
 CHINESE = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领警学挂港澳"
@@ -85,6 +87,13 @@ def beam_search(probs: np.ndarray, width: int = 8, prune: float = 1e-3) -> list[
         beams = {k: (v[0], v[1]) for k, v in ranked}
     out = [(list(k), math.log(max(v[0] + v[1], 1e-300))) for k, v in beams.items()]
     return sorted(out, key=lambda item: item[1], reverse=True)
+
+
+def decode(emissions: np.ndarray, alphabet: Alphabet, beam_width: int) -> RawReading:
+    """One crop's (T, S) emissions over `alphabet` -> greedy text, its confidence and beam alternatives."""
+    labels, confidence = greedy(emissions)
+    beams = tuple((alphabet.text(lab), score) for lab, score in beam_search(emissions, beam_width))
+    return RawReading(emissions=emissions, text=alphabet.text(labels), confidence=confidence, beams=beams)
 
 
 def log_likelihood(emissions: np.ndarray, labels: list[int]) -> float:

@@ -1,5 +1,5 @@
 """The engine: decode -> detect -> crop/deskew -> batched OCR -> format correction -> colour, composed once
-per process and answering in the Plate Recognizer result shape."""
+per process and answering with a plates.base.Recognition."""
 
 from __future__ import annotations
 
@@ -14,7 +14,16 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, hub
-from .base import Detection, Detector
+from .base import (
+    Candidate,
+    Detection,
+    Detector,
+    PlateRead,
+    RawReading,
+    Reader,
+    Recognition,
+    RecognizeOptions,
+)
 from .color import plate_color
 from .ctc import SEPARATOR
 from .formats import FormatCorrector
@@ -54,7 +63,11 @@ class Pipeline:
     """Holds the loaded models; `recognize` is safe to call from several threads (one at a time)."""
 
     def __init__(
-        self, config: PipelineConfig | None = None, *, detector: Detector | None = None, reader=None
+        self,
+        config: PipelineConfig | None = None,
+        *,
+        detector: Detector | None = None,
+        reader: Reader | None = None,
     ):
         self.config = config or PipelineConfig.from_env()
         root = self.config.models_dir or hub.models_dir()
@@ -88,11 +101,10 @@ class Pipeline:
         filename: str = "",
         regions: tuple[str, ...] | list[str] = (),
         max_megapixels: float | None = None,
-        threshold_d: float | None = None,
-        threshold_o: float | None = None,
-        mode: str = "default",
-    ) -> dict:
+        options: RecognizeOptions | None = None,
+    ) -> Recognition:
         """Read every plate of an image. Raises plates.errors.ImageError on bad input."""
+        options = options or RecognizeOptions()
         started = time.perf_counter()
         image = (
             data
@@ -101,28 +113,29 @@ class Pipeline:
         )
         regions = tuple(r.strip().lower().split("-")[0] for r in regions if r and r.strip())
         with self._lock:
-            results = self._read(image.rgb, regions, threshold_d, mode)
-        min_score = self.config.ocr_threshold if threshold_o is None else threshold_o
-        results = [r for r in results if r["score"] >= min_score]
-        return {
-            "filename": filename,
-            "processing_time": round((time.perf_counter() - started) * 1000, 3),
-            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "results": results,
-        }
+            results = self._read(image.rgb, regions, options)
+        min_score = self.config.ocr_threshold if options.ocr_threshold is None else options.ocr_threshold
+        return Recognition(
+            results=tuple(r for r in results if r.score >= min_score),
+            processing_ms=round((time.perf_counter() - started) * 1000, 3),
+            filename=filename,
+            timestamp=datetime.now(UTC),
+        )
 
-    def _read(
-        self, rgb: np.ndarray, regions: tuple[str, ...], threshold_d: float | None, mode: str
-    ) -> list[dict]:
-        threshold = self.config.detection_threshold if threshold_d is None else threshold_d
+    def _read(self, rgb: np.ndarray, regions: tuple[str, ...], options: RecognizeOptions) -> list[PlateRead]:
+        threshold = (
+            self.config.detection_threshold
+            if options.detection_threshold is None
+            else options.detection_threshold
+        )
         detections = self.detector.detect(rgb, confidence=threshold)
         if not detections:
             return []
         crops = [self._crop(rgb, d) for d in detections]
-        raws = self.reader.read_raw(crops)
+        raws = self.reader.read(crops)
         results = []
         for detection, crop, raw in zip(detections, crops, raws, strict=True):
-            result = self._result(detection, crop, raw, regions, mode)
+            result = self._result(detection, crop, raw, regions, options.fast)
             if result is not None:
                 results.append(result)
         return results
@@ -138,9 +151,9 @@ class Pipeline:
         )
 
     def _result(
-        self, detection: Detection, crop: np.ndarray, raw, regions: tuple[str, ...], mode: str
-    ) -> dict | None:
-        alternatives = [text for text, _ in raw.beams] if mode != "fast" else []
+        self, detection: Detection, crop: np.ndarray, raw: RawReading, regions: tuple[str, ...], fast: bool
+    ) -> PlateRead | None:
+        alternatives = [] if fast else [text for text, _ in raw.beams]
         decision = self.corrector.decide(raw.emissions, raw.text, alternatives, regions)
         if sum(ch.isascii() and ch.isalnum() for ch in decision.plate) < MIN_PLATE_CHARS:
             return None  # a lone character or a stray province glyph is not a plate
@@ -163,16 +176,17 @@ class Pipeline:
             key=lambda item: item[1],
             reverse=True,
         )
-        return {
-            "plate": decision.plate.lower(),
-            "score": round(float(score), 3),
-            "dscore": round(float(detection.confidence), 3),
-            "box": detection.box.as_dict(),
-            "polygon": [[int(round(x)), int(round(y))] for x, y in detection.polygon],
-            "region": {"code": decision.region, "score": decision.region_score},
-            "color": plate_color(crop),
-            "candidates": [{"plate": p.lower(), "score": round(float(s), 3)} for p, s in ranked],
-        }
+        return PlateRead(
+            text=decision.plate.lower(),
+            score=round(float(score), 3),
+            dscore=round(float(detection.confidence), 3),
+            box=detection.box,
+            polygon=tuple((int(round(x)), int(round(y))) for x, y in detection.polygon),
+            region=decision.region,
+            region_score=decision.region_score,
+            color=plate_color(crop),
+            candidates=tuple(Candidate(p.lower(), round(float(s), 3)) for p, s in ranked),
+        )
 
 
 _pipeline: Pipeline | None = None

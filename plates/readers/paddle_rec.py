@@ -16,8 +16,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..base import Candidate, Reader, Reading
-from ..ctc import SEPARATOR, Alphabet, beam_search, greedy
+from ..base import RawReading, Reader
+from ..ctc import Alphabet, decode
 
 os.environ.setdefault("KMP_BLOCKTIME", "0")  # Paddle's OpenMP threads must not spin against onnxruntime
 os.environ.setdefault("FLAGS_logtostderr", "0")
@@ -47,16 +47,6 @@ def release_signals() -> None:
             handler = signal.getsignal(sig)
             if handler is not None:
                 signal.signal(sig, handler)
-
-
-class RawReading:
-    """Greedy text plus what format correction needs: the reduced CTC matrix and beam alternatives."""
-
-    def __init__(self, emissions: np.ndarray, alphabet: Alphabet, beam_width: int):
-        self.emissions = emissions
-        labels, self.confidence = greedy(emissions)
-        self.text = alphabet.text(labels)
-        self.beams = [(alphabet.text(lab), score) for lab, score in beam_search(emissions, beam_width)]
 
 
 def preprocess(crops: list[np.ndarray]) -> np.ndarray:
@@ -102,17 +92,8 @@ class PaddleRecReader(Reader):
         self.predictor.run()
         return self.predictor.get_output_handle(self.output_name).copy_to_cpu()
 
-    def read_raw(self, crops: list[np.ndarray]) -> list[RawReading]:
+    def read(self, crops: list[np.ndarray]) -> list[RawReading]:
         if not crops:
             return []
         probs = self.probabilities(crops)
-        return [RawReading(self.alphabet.reduce(p), self.alphabet, self.beam_width) for p in probs]
-
-    def read(self, crops: list[np.ndarray]) -> list[Reading]:
-        readings = []
-        for raw in self.read_raw(crops):
-            candidates = tuple(
-                Candidate(text.replace(SEPARATOR, ""), math.exp(score)) for text, score in raw.beams
-            )
-            readings.append(Reading(raw.text.replace(SEPARATOR, ""), raw.confidence, candidates))
-        return readings
+        return [decode(self.alphabet.reduce(p), self.alphabet, self.beam_width) for p in probs]

@@ -12,7 +12,7 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from dam.compat.models import ApiCall
+from compat.models import ApiCall
 from dam.models import Asset
 
 from .conftest import PLATE_TEXT, assert_searchable
@@ -209,7 +209,7 @@ def test_statistics_count_real_calls_against_the_monthly_quota(client_pr, alice,
 
 
 def test_info_gives_version_and_webhooks(client_pr, alice):
-    from dam.compat.models import Webhook
+    from compat.models import Webhook
 
     hook = Webhook.objects.create(owner=alice, target="http://127.0.0.1:9/hook")
     body = client_pr.get("/info/").json()

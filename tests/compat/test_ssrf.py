@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dam.compat import ssrf
+from compat import ssrf
 from dam.errors import ServiceError
 
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from rest_framework.test import APIClient
 
-from dam.compat.models import ApiCall
+from compat.models import ApiCall
 
 from .conftest import PLATE_TEXT, assert_searchable
 

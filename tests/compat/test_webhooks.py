@@ -12,9 +12,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from dam.compat import webhooks
-from dam.compat.models import Webhook, WebhookDelivery
-from dam.compat.tasks import deliver_webhook
+from compat import webhooks
+from compat.models import Webhook, WebhookDelivery
+from compat.tasks import deliver_webhook
 
 from .conftest import PLATE_TEXT
 
@@ -186,3 +186,28 @@ def test_uploads_recognized_by_the_dam_worker_also_send_image_done(
     assert payload["hook"] == {"target": hook.target, "id": hook.id, "event": "image.done"}
     assert payload["data"]["filename"] == "gate.jpg" and payload["data"]["camera_id"] == "cam-2"
     assert [r["plate"] for r in payload["data"]["results"]] == [PLATE_TEXT.lower()]
+
+
+def test_every_recognition_path_sends_image_done_through_the_dam_signal(
+    alice, django_capture_on_commit_callbacks
+):
+    """ingest --now, the worker and the compatible APIs all send dam.signals.asset_recognized."""
+    from dam.services import ImageRecognition
+    from dam.signals import asset_recognized
+    from tests.support.engine import recognition
+
+    hook = Webhook.objects.create(owner=alice, target="http://127.0.0.1:9/hook")
+    recognized = ImageRecognition(
+        owner=alice,
+        asset=None,
+        result=recognition("ab12cde"),
+        engine_version="v1",
+        camera_id="cam-1",
+        timestamp=timezone.now(),
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        asset_recognized.send(sender=None, recognition=recognized)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.webhook == hook and len(callbacks) == 1
+    assert [r["plate"] for r in delivery.payload["data"]["results"]] == ["ab12cde"]
+    assert delivery.payload["data"]["camera_id"] == "cam-1"

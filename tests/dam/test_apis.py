@@ -11,9 +11,10 @@ from rest_framework.test import APIClient
 
 from dam import services
 from dam.models import Asset
+from tests.support.engine import recognition
 from tests.support.synth import corrupt_bytes
 
-from .conftest import engine_result, png_bytes, recognitions, token_client
+from .conftest import png_bytes, recognitions, token_client
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
@@ -37,7 +38,7 @@ def done_asset(owner, *plates: str, color=(10, 20, 30), camera_id=""):
     asset, _ = services.asset_create(
         owner=owner, data=png_bytes(color=color), camera_id=camera_id, enqueue=False
     )
-    services.readings_record(asset=asset, result=engine_result(*plates), model_version="test-v1")
+    services.readings_record(asset=asset, result=recognition(*plates), model_version="test-v1")
     asset.refresh_from_db()
     return asset
 

@@ -6,8 +6,9 @@ import pytest
 from django.test import Client
 
 from dam import services
+from tests.support.engine import recognition
 
-from .conftest import engine_result, png_bytes
+from .conftest import png_bytes
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def asset(alice):
     )
     services.readings_record(
         asset=asset,
-        result=engine_result("ab12cde", boxes=[{"xmin": 20, "ymin": 30, "xmax": 120, "ymax": 60}]),
+        result=recognition("ab12cde", boxes=[{"xmin": 20, "ymin": 30, "xmax": 120, "ymax": 60}]),
         model_version="v1",
     )
     return asset

@@ -9,16 +9,16 @@ from rest_framework.response import Response
 import platelens
 from dam.errors import ServiceError
 from dam.selectors import asset_metadata
-from dam.services import normalize_plate
+from dam.services import ImageRecognition, normalize_plate
 
 from .common import AUTH_CODES
 
 
-def recognition_body(recognition, *, sha1: str) -> dict:
+def recognition_body(recognition: ImageRecognition, *, sha1: str) -> dict:
     """The stored asset's metadata; when images are not stored, the same shape without an asset."""
     if recognition.asset is not None:
         return asset_metadata(recognition.asset)
-    plates = [normalize_plate(str(r.get("plate", ""))) for r in recognition.result.get("results", [])]
+    plates = [normalize_plate(r.text) for r in recognition.result.results]
     return {
         "status": "success",
         "version": platelens.__version__,

@@ -107,14 +107,14 @@ class PlateReaderView(VendorView):
             regions=regions,
             camera_id=camera_id,
             timestamp=timestamp,
-            engine_options=config.engine_options(),
+            options=config.engine_options(),
             region_strict=config.region_strict,
             store=self.store_flag(request),
         )
         if not filename and recognition.asset is not None:
             filename = recognition.asset.file.name.rsplit("/", 1)[-1]
         body = platerecognizer.recognition_body(recognition, filename=filename or "upload")
-        body["usage"] = platerecognizer.usage_body(recognition.usage)
+        body["usage"] = platerecognizer.usage_body(selectors.usage_for(user=request.user))
         return Response(body, status=status.HTTP_201_CREATED)
 
     def _upload(self, request) -> tuple[bytes, str]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from dam.errors import ServiceError
+from plates.base import RecognizeOptions
 
 from . import ssrf
 
@@ -152,8 +153,11 @@ class EngineConfig:
     detection_rule_strict: bool = False
     ignored: tuple[str, ...] = field(default_factory=tuple)
 
-    def engine_options(self) -> dict:
-        return {"threshold_d": self.threshold_d, "threshold_o": self.threshold_o, "mode": self.mode}
+    def engine_options(self) -> RecognizeOptions:
+        """In the engine's own vocabulary."""
+        return RecognizeOptions(
+            detection_threshold=self.threshold_d, ocr_threshold=self.threshold_o, fast=self.mode == "fast"
+        )
 
 
 def _threshold(config: dict, key: str) -> float | None:

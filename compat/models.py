@@ -54,7 +54,7 @@ class Webhook(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One payload for one webhook; attempts are retried with backoff by dam.compat.tasks."""
+    """One payload for one webhook; attempts are retried with backoff by compat.tasks."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

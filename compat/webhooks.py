@@ -42,15 +42,14 @@ def backoff_seconds(attempt: int) -> int:
 
 
 def image_done_enqueue(*, owner, recognition) -> list[int]:
-    """Create a pending delivery per active image.done webhook of `owner`; the Celery task is queued when
-    the surrounding transaction commits."""
+    """Create a pending delivery per active image.done webhook of `owner` for `recognition` (a
+    dam.services.ImageRecognition); the Celery task is queued when the surrounding transaction commits."""
     from .shapes import platerecognizer
 
     hooks = list(Webhook.objects.filter(owner=owner, is_active=True, event=Webhook.Event.IMAGE_DONE))
     if not hooks:
         return []
-    filename = str(recognition.result.get("filename") or "")
-    data = platerecognizer.recognition_body(recognition, filename=filename)
+    data = platerecognizer.recognition_body(recognition, filename=recognition.result.filename)
     ids = []
     for hook in hooks:
         delivery = WebhookDelivery.objects.create(
@@ -169,40 +168,3 @@ def _record_failure(hook: Webhook, error: str) -> None:
             recipient_list=[hook.owner.email],
             fail_silently=True,
         )
-
-
-def asset_recognition(asset) -> object:
-    """A Recognition built from an asset's stored readings (assets recognized by the DAM worker)."""
-    from dam.selectors import asset_results
-
-    from .selectors import usage_for
-    from .services import Recognition
-
-    return Recognition(
-        result={
-            "filename": asset.original_filename or asset.file.name.rsplit("/", 1)[-1],
-            "processing_time": asset.processing_time_ms or 0.0,
-            "results": asset_results(asset),
-        },
-        asset=asset,
-        engine_version=asset.model_version,
-        camera_id=asset.camera_id,
-        timestamp=asset.timestamp or asset.status_changed_at,
-        usage=usage_for(user=asset.owner),
-    )
-
-
-def on_dam_task_success(sender=None, result=None, **kwargs) -> None:
-    """Celery task_success receiver: an upload recognized by the DAM worker also sends image.done."""
-    if getattr(sender, "name", "") != "dam.tasks.recognize_asset" or result != "done":
-        return
-    from dam.models import Asset
-
-    args = getattr(sender.request, "args", None) or ()
-    asset = Asset.objects.select_related("owner").filter(pk=args[0] if args else None).first()
-    if asset is None or asset.status != Asset.Status.DONE:
-        return
-    if not Webhook.objects.filter(owner_id=asset.owner_id, is_active=True).exists():
-        return
-    with transaction.atomic():
-        image_done_enqueue(owner=asset.owner, recognition=asset_recognition(asset))

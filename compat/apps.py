@@ -1,12 +1,12 @@
-"""App config for the vendor-compatible APIs: registers the webhook sweep with beat, and image.done for
-uploads the DAM worker recognizes."""
+"""App config for the vendor-compatible APIs: registers the webhook sweep with beat and the image.done
+signal handlers."""
 
 from django.apps import AppConfig
 from django.conf import settings
 
 
 class CompatConfig(AppConfig):
-    name = "dam.compat"
+    name = "compat"
     label = "compat"
     verbose_name = "Compatible APIs, webhooks and usage"
     default_auto_field = "django.db.models.BigAutoField"
@@ -23,8 +23,6 @@ class CompatConfig(AppConfig):
 
         app.conf.beat_schedule = {**(app.conf.beat_schedule or {}), **schedule}
 
-        from celery.signals import task_success
+        from .signal_handlers import register_signal_handlers
 
-        from .webhooks import on_dam_task_success
-
-        task_success.connect(on_dam_task_success, dispatch_uid="compat-image-done-after-dam-task")
+        register_signal_handlers()
