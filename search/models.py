@@ -68,7 +68,16 @@ class PlateIndexEntry(models.Model):
             models.Index(fields=["owner_id", "original_folded"], name="search_pie_owner_ofolded"),
             models.Index(fields=["owner_id", "original_folded_rev"], name="search_pie_owner_ofrev"),
             models.Index(
-                fields=["owner_id", "taken_at", "id", "camera_id", "region", "color", "review_status"],
+                fields=[
+                    "owner_id",
+                    "taken_at",
+                    "id",
+                    "folded",
+                    "camera_id",
+                    "region",
+                    "color",
+                    "review_status",
+                ],
                 name="search_pie_owner_taken",
             ),
         ]
@@ -78,20 +87,25 @@ class PlateIndexEntry(models.Model):
 
 
 class FacetCount(models.Model):
-    """How many indexed readings an owner has per facet value (facet "total": all of them), kept in the
-    transaction of every index write and recomputed by a rebuild, so browsing never scans an account."""
+    """How many indexed readings an owner has per facet value (facet "total": all of them), over the whole
+    account (prefix "") and per first two characters of the folded plate; kept in the transaction of every
+    index write and recomputed by a rebuild, so browsing and short prefixes never scan an account."""
 
     TOTAL = "total"
+    PREFIX_LENGTH = 2
 
     owner_id = models.BigIntegerField()
+    prefix = models.CharField(max_length=PREFIX_LENGTH, blank=True)
     facet = models.CharField(max_length=16)
     value = models.CharField(max_length=100)
     count = models.BigIntegerField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["owner_id", "facet", "value"], name="search_facetcount_key")
+            models.UniqueConstraint(
+                fields=["owner_id", "prefix", "facet", "value"], name="search_facetcount_key"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"owner {self.owner_id} {self.facet}={self.value}: {self.count}"
+        return f"owner {self.owner_id} {self.prefix}* {self.facet}={self.value}: {self.count}"

@@ -4,9 +4,9 @@ A text query is a few index lookups, each returning at most `count_limit + 1` ma
 with the filters applied: b-tree ranges on (owner, folded plate) for exact, confusion, prefix and fuzzy
 matches, on the reversed folded plate for suffixes and fuzzy matches, the trigram index for fragments and
 wildcards. One statement ranks their union, pages it, counts it (exactly up to the limit) and facets it.
-A query without text pages by walking the (owner, capture time) index (from an offset or a keyset); without
-filters either, its total and facets are the counts kept per owner and facet value (FacetCount), so no query
-scans an account."""
+A query without text pages by walking the (owner, capture time) index (from an offset or a keyset). Without
+filters, the total and facets of a query without text or of a 1-2 character prefix are the counts kept per
+owner, plate prefix and facet value (FacetCount), so neither scans an account."""
 
 from __future__ import annotations
 
@@ -40,6 +40,10 @@ TABLE = PlateIndexEntry._meta.db_table
 COUNTS = FacetCount._meta.db_table
 FTS_TABLE = "search_plate_fts"
 TIME_INDEX = "search_pie_owner_taken"
+PREFIX = f"substr(folded, 1, {FacetCount.PREFIX_LENGTH})"  # the plate prefix FacetCount rows are kept for
+# Above this many matches, a short prefix's page is found by walking the (owner, time) index (dense matches
+# are found within a few thousand entries); below it, all its matches are ranked.
+WALK_ABOVE = 2000
 NO_MATCH = 9
 CHUNK = 500
 FACET_COLUMNS = ("camera_id", "region", "color", "review_status")  # FACET_FIELDS less the computed month
@@ -219,11 +223,11 @@ def _month_of(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m")
 
 
-def _facet_keys(owner_id: int, *values: str) -> list[tuple[int, str, str]]:
-    """The FacetCount rows one reading adds to: its owner's total and each non-empty facet value."""
-    keys = [(owner_id, FacetCount.TOTAL, "")]
-    keys += [(owner_id, name, value) for name, value in zip(FACET_FIELDS, values, strict=True) if value]
-    return keys
+def _facet_keys(owner_id: int, prefix: str, *values: str) -> list[tuple[int, str, str, str]]:
+    """The FacetCount rows one reading adds to: its owner's total and each non-empty facet value, over the
+    account (prefix "") and over its plate prefix."""
+    pairs = [(FacetCount.TOTAL, ""), *((n, v) for n, v in zip(FACET_FIELDS, values, strict=True) if v)]
+    return [(owner_id, p, name, value) for p in ("", prefix) for name, value in pairs]
 
 
 def _backend_error(exc: DatabaseError) -> SearchBackendError:
@@ -315,13 +319,14 @@ class EmbeddedBackend(SearchBackend):
         with connection.cursor() as cursor:
             for first in range(0, len(rows), CHUNK):
                 chunk = rows[first : first + CHUNK]
-                values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+                values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
                 cursor.execute(
-                    f"INSERT INTO {COUNTS} (owner_id, facet, value, count) VALUES {values}"
-                    f" ON CONFLICT (owner_id, facet, value) DO UPDATE SET count = {COUNTS}.count + excluded.count",
-                    [p for (owner, facet, value), n in chunk for p in (owner, facet, value, n)],
+                    f"INSERT INTO {COUNTS} (owner_id, prefix, facet, value, count) VALUES {values}"
+                    " ON CONFLICT (owner_id, prefix, facet, value)"
+                    f" DO UPDATE SET count = {COUNTS}.count + excluded.count",
+                    [p for key, n in chunk for p in (*key, n)],
                 )
-            owners = sorted({owner for (owner, _facet, _value), _n in rows})
+            owners = sorted({key[0] for key, _n in rows})
             if owners:
                 marks = ", ".join(["%s"] * len(owners))
                 cursor.execute(f"DELETE FROM {COUNTS} WHERE count <= 0 AND owner_id IN ({marks})", owners)
@@ -338,7 +343,7 @@ class EmbeddedBackend(SearchBackend):
                         # RETURNING: the rows this transaction really removed are the ones uncounted.
                         cursor.execute(
                             f"DELETE FROM {TABLE} WHERE asset_id IN ({', '.join(['%s'] * len(chunk))})"
-                            f" RETURNING owner_id, {', '.join(FACET_COLUMNS)}, {month}",
+                            f" RETURNING owner_id, {PREFIX}, {', '.join(FACET_COLUMNS)}, {month}",
                             chunk,
                         )
                         for row in cursor.fetchall():
@@ -347,7 +352,7 @@ class EmbeddedBackend(SearchBackend):
                 self._insert(documents)
                 for d in documents:
                     values = (d.camera_id, d.region, d.color, d.review_status, _month_of(d.taken_at))
-                    deltas.update(_facet_keys(d.owner_id, *values))
+                    deltas.update(_facet_keys(d.owner_id, d.folded[: FacetCount.PREFIX_LENGTH], *values))
                 self._adjust_counts(deltas)
         except DatabaseError as exc:
             raise _backend_error(exc) from exc
@@ -375,15 +380,19 @@ class EmbeddedBackend(SearchBackend):
             raise _backend_error(exc) from exc
 
     def _counts_from_entries(self) -> str:
-        month = self.dialect.month("taken_at")
-        parts = [f"SELECT owner_id, '{FacetCount.TOTAL}', '', count(*) FROM {TABLE} GROUP BY owner_id"]
-        for column in FACET_COLUMNS:
+        facets = [*((c, c) for c in FACET_COLUMNS), ("month", self.dialect.month("taken_at"))]
+        parts = []
+        for prefix, grouped in (("''", ""), (PREFIX, f", {PREFIX}")):
             parts.append(
-                f"SELECT owner_id, '{column}', {column}, count(*) FROM {TABLE}"
-                f" WHERE {column} <> '' GROUP BY owner_id, {column}"
+                f"SELECT owner_id, {prefix}, '{FacetCount.TOTAL}', '', count(*) FROM {TABLE}"
+                f" GROUP BY owner_id{grouped}"
             )
-        parts.append(f"SELECT owner_id, 'month', {month}, count(*) FROM {TABLE} GROUP BY owner_id, {month}")
-        return f"INSERT INTO {COUNTS} (owner_id, facet, value, count) " + " UNION ALL ".join(parts)
+            parts += [
+                f"SELECT owner_id, {prefix}, '{facet}', {value}, count(*) FROM {TABLE} WHERE {value} <> ''"
+                f" GROUP BY owner_id{grouped}, {value}"
+                for facet, value in facets
+            ]
+        return f"INSERT INTO {COUNTS} (owner_id, prefix, facet, value, count) " + " UNION ALL ".join(parts)
 
     def count(self):
         try:
@@ -559,10 +568,20 @@ class EmbeddedBackend(SearchBackend):
             )
             return cursor.fetchall()
 
-    def _account_counts(self, query: SearchQuery) -> tuple[int, bool, dict]:
-        """Total and facets of all the owner's readings, from the counts kept by every index write."""
+    def _kept_counts(self, query: SearchQuery) -> tuple[int, bool, dict]:
+        """Total and facets from the counts every index write keeps: of the whole account (no text), or of the
+        readings whose folded plate starts with a short query (one or two characters)."""
+        q = query.text
+        if len(q.folded) == FacetCount.PREFIX_LENGTH or q.empty:
+            prefix, params = "prefix = %s", [q.folded]
+        else:
+            prefix, params = "prefix >= %s AND prefix < %s", [q.folded, _prefix_upper_bound(q.folded)]
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT facet, value, count FROM {COUNTS} WHERE owner_id = %s", [query.owner_id])
+            cursor.execute(
+                f"SELECT facet, value, sum(count) FROM {COUNTS} WHERE owner_id = %s AND {prefix}"
+                " GROUP BY facet, value",
+                [query.owner_id, *params],
+            )
             total, facets = 0, {}
             for facet, value, number in cursor.fetchall():
                 if facet == FacetCount.TOTAL:
@@ -570,6 +589,33 @@ class EmbeddedBackend(SearchBackend):
                 elif query.facets:
                     facets.setdefault(facet, Counter())[value] = number
         return min(total, query.count_limit), total > query.count_limit, facets
+
+    def _prefix_page(self, query: SearchQuery, total: int) -> list:
+        """The page of an unfiltered short prefix. With few matches all of them are ranked; with many, each
+        tier is read newest first, the fragment tier by walking the (owner, time) index until the page is full
+        (dense matches: a few thousand index entries)."""
+        if total <= WALK_ABOVE:
+            return self._ranked(replace(query, facets=False), [], [])[0]
+        q, d = query.text, self.dialect
+        need = min(query.offset + query.limit, query.count_limit)
+        prefix, prefix_params = d.prefix("e.folded", q.folded)
+        tiers = (
+            (Tier.EXACT, "e.folded = %s AND e.norm = %s", [q.folded, q.norm], EFFECTIVE.folded_index),
+            (Tier.CONFUSION, "e.folded = %s AND e.norm <> %s", [q.folded, q.norm], EFFECTIVE.folded_index),
+            (Tier.FRAGMENT, f"{prefix} AND e.folded <> %s", [*prefix_params, q.folded], TIME_INDEX),
+        )
+        rows: list = []
+        with connection.cursor() as cursor:
+            for tier, condition, params, index in tiers:
+                if len(rows) >= need:
+                    break
+                cursor.execute(
+                    f"SELECT e.id, {int(tier)}, 0 FROM {TABLE} e{d.indexed_by(index)}"
+                    f" WHERE e.owner_id = %s AND {condition} ORDER BY e.taken_at DESC, e.id DESC LIMIT %s",
+                    [query.owner_id, *params, need - len(rows)],
+                )
+                rows += cursor.fetchall()
+        return rows[query.offset : need]
 
     def search(self, query):
         where, params = self._filters(query)
@@ -581,7 +627,10 @@ class EmbeddedBackend(SearchBackend):
                         replace(query, offset=0, limit=0), where, params
                     )
                 else:
-                    total, capped, counters = self._account_counts(query)
+                    total, capped, counters = self._kept_counts(query)
+            elif query.text.is_short and not (query.text.is_wildcard or query.include_original or where):
+                total, capped, counters = self._kept_counts(query)
+                page = self._prefix_page(query, total)
             else:
                 page, total, capped, counters = self._ranked(query, where, params)
             entries = PlateIndexEntry.objects.in_bulk([row[0] for row in page])

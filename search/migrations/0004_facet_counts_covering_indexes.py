@@ -1,5 +1,5 @@
-"""Browse and facets without scanning an account: per owner x facet value counts (filled here from the index),
-and covering (owner, folded), (owner, reversed folded) and (owner, capture time) indexes."""
+"""Browse, short prefixes and facets without scanning an account: counts per owner x plate prefix x facet value
+(filled here from the index), and covering (owner, folded), (owner, reversed folded) and (owner, time) indexes."""
 
 from django.db import migrations, models
 
@@ -10,15 +10,19 @@ MONTH = {"sqlite": "substr(taken_at, 1, 7)", "postgresql": "to_char(taken_at AT 
 
 
 def count_existing(apps, schema_editor):
-    month = MONTH[schema_editor.connection.vendor]
-    parts = [f"SELECT owner_id, 'total', '', count(*) FROM {TABLE} GROUP BY owner_id"]
-    parts += [
-        f"SELECT owner_id, '{c}', {c}, count(*) FROM {TABLE} WHERE {c} <> '' GROUP BY owner_id, {c}"
-        for c in FACETS
-    ]
-    parts.append(f"SELECT owner_id, 'month', {month}, count(*) FROM {TABLE} GROUP BY owner_id, {month}")
+    facets = [*((c, c) for c in FACETS), ("month", MONTH[schema_editor.connection.vendor])]
+    parts = []
+    for prefix, grouped in (("''", ""), ("substr(folded, 1, 2)", ", substr(folded, 1, 2)")):
+        parts.append(
+            f"SELECT owner_id, {prefix}, 'total', '', count(*) FROM {TABLE} GROUP BY owner_id{grouped}"
+        )
+        parts += [
+            f"SELECT owner_id, {prefix}, '{facet}', {value}, count(*) FROM {TABLE} WHERE {value} <> ''"
+            f" GROUP BY owner_id{grouped}, {value}"
+            for facet, value in facets
+        ]
     schema_editor.execute(
-        f"INSERT INTO {COUNTS} (owner_id, facet, value, count) " + " UNION ALL ".join(parts)
+        f"INSERT INTO {COUNTS} (owner_id, prefix, facet, value, count) " + " UNION ALL ".join(parts)
     )
 
 
@@ -39,6 +43,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("owner_id", models.BigIntegerField()),
+                ("prefix", models.CharField(blank=True, max_length=2)),
                 ("facet", models.CharField(max_length=16)),
                 ("value", models.CharField(max_length=100)),
                 ("count", models.BigIntegerField()),
@@ -46,7 +51,7 @@ class Migration(migrations.Migration):
             options={
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("owner_id", "facet", "value"), name="search_facetcount_key"
+                        fields=("owner_id", "prefix", "facet", "value"), name="search_facetcount_key"
                     )
                 ],
             },
@@ -67,7 +72,16 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="plateindexentry",
             index=models.Index(
-                fields=["owner_id", "taken_at", "id", "camera_id", "region", "color", "review_status"],
+                fields=[
+                    "owner_id",
+                    "taken_at",
+                    "id",
+                    "folded",
+                    "camera_id",
+                    "region",
+                    "color",
+                    "review_status",
+                ],
                 name="search_pie_owner_taken",
             ),
         ),

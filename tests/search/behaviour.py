@@ -230,11 +230,13 @@ class BackendBehaviour:
             backend.replace_assets(ids, documents_for_assets(ids))
             backend.refresh()
 
-        def expected(**filters) -> tuple[int, dict]:
+        def expected(prefix="", **filters) -> tuple[int, dict]:
             docs = [
                 d
                 for d in all_documents()
-                if d.owner_id == alice.pk and all(getattr(d, k) == v for k, v in filters.items())
+                if d.owner_id == alice.pk
+                and d.folded.startswith(fold(prefix))
+                and all(getattr(d, k) == v for k, v in filters.items())
             ]
             facets: dict = {}
             for d in docs:
@@ -247,9 +249,10 @@ class BackendBehaviour:
             return len(docs), {n: sorted(c.items(), key=lambda i: (-i[1], i[0])) for n, c in facets.items()}
 
         def check():
-            for filters in ({}, {"camera_id": "gate-1"}, {"review_status": "approved"}):
-                results = search(backend, alice, **filters)
-                assert (results.total, results.facets) == expected(**filters), filters
+            for q in ("", "A", "AB", "N"):
+                for filters in ({}, {"camera_id": "gate-1"}, {"review_status": "approved"}):
+                    results = search(backend, alice, q, **filters)
+                    assert (results.total, results.facets) == expected(q, **filters), (q, filters)
 
         check()
         created = f.asset(alice, camera_id="gate-9", timestamp=when("2024-07-01"))
