@@ -42,8 +42,8 @@ FTS_TABLE = "search_plate_fts"
 TIME_INDEX = "search_pie_owner_taken"
 PREFIX = f"substr(folded, 1, {FacetCount.PREFIX_LENGTH})"  # the plate prefix FacetCount rows are kept for
 # Above this many matches, a short prefix's page is found by walking the (owner, time) index (dense matches
-# are found within a few thousand entries); below it, all its matches are ranked.
-WALK_ABOVE = 2000
+# are found within a few thousand entries); below it, by sorting its range of the (owner, folded) index.
+WALK_ABOVE = 5000
 NO_MATCH = 9
 CHUNK = 500
 FACET_COLUMNS = ("camera_id", "region", "color", "review_status")  # FACET_FIELDS less the computed month
@@ -511,32 +511,35 @@ class EmbeddedBackend(SearchBackend):
         sql = (
             f"WITH c AS {materialized}({' UNION ALL '.join(parts)}),"
             f" m AS {materialized}(SELECT * FROM (SELECT DISTINCT {kept}, {tier_sql} AS tier, {orig_sql} AS original"
-            f" FROM c) d WHERE tier < {NO_MATCH}),"
-            f" r AS {materialized}(SELECT {kept}, tier, original,"
-            " row_number() OVER (ORDER BY tier, taken_at DESC, id DESC) AS rn FROM m) "
+            f" FROM c) d WHERE tier < {NO_MATCH}) "
         )
+        rank = "tier, taken_at DESC, id DESC"
         selects = [
-            "SELECT 'hit' AS kind, id, tier, original, CAST(NULL AS varchar(100)) AS value, rn AS n FROM r"
-            f" WHERE rn > %s AND rn <= %s AND rn <= {cap}",
+            # Only the page is ranked (a bounded sort); its row number keeps the order through the union.
+            "SELECT 'hit' AS kind, id, tier, original, CAST(NULL AS varchar(100)) AS value,"
+            f" row_number() OVER (ORDER BY {rank}) AS n FROM (SELECT * FROM m ORDER BY {rank} LIMIT %s OFFSET %s) p",
             "SELECT 'total', NULL, NULL, NULL, NULL, count(*) FROM m",
             "SELECT 'lookup', NULL, NULL, NULL, NULL, count(*) FROM c GROUP BY k",
         ]
         if query.facets:
-            # When more than `cap` match, facets count the first `cap` results (the ones a page can reach).
-            for column in FACET_COLUMNS:
-                selects.append(
-                    f"SELECT '{column}', NULL, NULL, NULL, {column}, count(*) FROM r WHERE rn <= {cap}"
-                    f" GROUP BY {column}"
-                )
+            # When more than `cap` match, facets count the union of the capped lookups: at least the first `cap`
+            # results, at most every match.
             month = self.dialect.month("taken_at")
-            selects.append(
-                f"SELECT 'month', NULL, NULL, NULL, {month}, count(*) FROM r WHERE rn <= {cap} GROUP BY {month}"
-            )
+            for name, column in [*((c, c) for c in FACET_COLUMNS), ("month", month)]:
+                selects.append(
+                    f"SELECT '{name}', NULL, NULL, NULL, {column}, count(*) FROM m GROUP BY {column}"
+                )
         page, total, capped, facets = [], 0, False, {}
         with connection.cursor() as cursor:
             cursor.execute(
                 sql + " UNION ALL ".join(selects),
-                [*lookup_params, *tier_params, *orig_params, query.offset, query.offset + query.limit],
+                [
+                    *lookup_params,
+                    *tier_params,
+                    *orig_params,
+                    max(0, min(query.limit, cap - query.offset)),
+                    query.offset,
+                ],
             )
             for kind, reading_id, tier, original, value, number in cursor.fetchall():
                 if kind == "hit":
@@ -591,18 +594,21 @@ class EmbeddedBackend(SearchBackend):
         return min(total, query.count_limit), total > query.count_limit, facets
 
     def _prefix_page(self, query: SearchQuery, total: int) -> list:
-        """The page of an unfiltered short prefix. With few matches all of them are ranked; with many, each
-        tier is read newest first, the fragment tier by walking the (owner, time) index until the page is full
-        (dense matches: a few thousand index entries)."""
-        if total <= WALK_ABOVE:
-            return self._ranked(replace(query, facets=False), [], [])[0]
+        """The page of an unfiltered short prefix: each tier newest first until the page is full. The fragment
+        tier sorts its range of the (owner, folded) index when it is small, and walks the (owner, time) index
+        when it is large (dense matches fill a page within a few thousand entries)."""
         q, d = query.text, self.dialect
         need = min(query.offset + query.limit, query.count_limit)
         prefix, prefix_params = d.prefix("e.folded", q.folded)
         tiers = (
             (Tier.EXACT, "e.folded = %s AND e.norm = %s", [q.folded, q.norm], EFFECTIVE.folded_index),
             (Tier.CONFUSION, "e.folded = %s AND e.norm <> %s", [q.folded, q.norm], EFFECTIVE.folded_index),
-            (Tier.FRAGMENT, f"{prefix} AND e.folded <> %s", [*prefix_params, q.folded], TIME_INDEX),
+            (
+                Tier.FRAGMENT,
+                f"{prefix} AND e.folded <> %s",
+                [*prefix_params, q.folded],
+                TIME_INDEX if total > WALK_ABOVE else EFFECTIVE.folded_index,
+            ),
         )
         rows: list = []
         with connection.cursor() as cursor:

@@ -41,7 +41,7 @@ class TestEmbeddedBackend(BackendBehaviour):
             ranked = [search(backend, world.alice, q, limit=3, offset=o) for o in range(0, 15, 3)]
             monkeypatch.setattr(embedded, "WALK_ABOVE", 0)
             walked = [search(backend, world.alice, q, limit=3, offset=o) for o in range(0, 15, 3)]
-            monkeypatch.setattr(embedded, "WALK_ABOVE", 2000)
+            monkeypatch.setattr(embedded, "WALK_ABOVE", 5000)
             assert [plates(r) for r in walked] == [plates(r) for r in ranked], q
             assert [[h.tier for h in r.hits] for r in walked] == [[h.tier for h in r.hits] for r in ranked]
             assert walked[0].total == ranked[0].total and walked[0].facets == ranked[0].facets
