@@ -4,7 +4,7 @@ API calls (read-only)."""
 from django import forms
 from django.contrib import admin, messages
 
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 
 from . import services, ssrf
 from .models import ApiCall, Webhook, WebhookDelivery

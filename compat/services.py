@@ -12,7 +12,7 @@ from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
 from dam import services as dam_services
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 from plates.base import RecognizeOptions
 
 from . import selectors, ssrf
@@ -40,7 +40,7 @@ def image_probe(data: bytes) -> ImageFacts:
 
 
 def store_images_default() -> bool:
-    return bool(getattr(settings, "PLATELENS_STORE_IMAGES", True))
+    return settings.PLATELENS_STORE_IMAGES
 
 
 def quota_check(*, user) -> None:

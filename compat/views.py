@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 
-from django.conf import settings
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -14,16 +13,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dam.errors import ServiceError
+from platelens import edge
+from platelens.errors import ServiceError, as_service_error
 
 from . import auth, inputs, selectors, services
 from .models import ApiCall
 from .shapes import huawei, platerecognizer, scaleflex, tencent
-from .shapes.common import as_service_error
-from .throttling import CompatUserRateThrottle
-
-# Room for base64 (4/3) plus multipart or JSON overhead above the upload limit.
-_BODY_OVERHEAD = 64 * 1024
 
 
 def _values(data, key: str) -> list:
@@ -40,21 +35,11 @@ class VendorView(APIView):
 
     authentication_classes = [auth.PlateRecognizerAuthentication]
     permission_classes = [IsAuthenticated]
-    throttle_classes = [CompatUserRateThrottle]
+    throttle_classes = [edge.PerUserRateThrottle]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def initial(self, request, *args, **kwargs):
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        limit = int(settings.PLATELENS_MAX_UPLOAD_BYTES)
-        if length > limit * 4 // 3 + _BODY_OVERHEAD:
-            raise ServiceError(
-                "file_too_large",
-                f"The request body is {length} bytes; the image limit is {limit} bytes.",
-                status=413,
-            )
+        edge.reject_oversize_body(request)
         super().initial(request, *args, **kwargs)
 
     def handle_exception(self, exc):
@@ -107,7 +92,7 @@ class PlateReaderView(VendorView):
             regions=regions,
             camera_id=camera_id,
             timestamp=timestamp,
-            options=config.engine_options(),
+            options=config.options,
             region_strict=config.region_strict,
             store=self.store_flag(request),
         )
@@ -120,10 +105,10 @@ class PlateReaderView(VendorView):
     def _upload(self, request) -> tuple[bytes, str]:
         uploaded = request.FILES.get("upload")
         if uploaded is not None:
-            return inputs.read_file(uploaded, field_name="upload"), uploaded.name or ""
+            return edge.read_upload(uploaded, field="upload"), uploaded.name or ""
         value = request.data.get("upload")
         if isinstance(value, str) and value.strip():
-            return inputs.decode_base64(value, field_name="upload"), ""
+            return edge.decode_base64(value, field="upload"), ""
         url = request.data.get("upload_url")
         if isinstance(url, str) and url.strip():
             return inputs.fetch_url(url.strip(), field_name="upload_url")
@@ -179,9 +164,8 @@ class HuaweiLicensePlateView(VendorView):
         if image:
             if not isinstance(image, str):
                 raise ServiceError("invalid_base64", "image must be a base64 string.")
-            if len(image) > huawei.MAX_BASE64_BYTES:
-                raise ServiceError("file_too_large", "The base64 image is larger than 10 MB.", status=413)
-            data, filename = inputs.decode_base64(image, field_name="image"), ""
+            data = edge.decode_base64(image, field="image", max_encoded_chars=huawei.MAX_BASE64_BYTES)
+            filename = ""
         else:
             data, filename = inputs.fetch_url(str(url), field_name="url")
         facts = services.image_probe(data)
@@ -237,9 +221,8 @@ class TencentView(VendorView):
         if url:  # "If both are provided, only ImageUrl is used."
             data, filename = inputs.fetch_url(str(url), field_name="ImageUrl")
         elif isinstance(image, str) and image:
-            if len(image) > tencent.MAX_BASE64_BYTES:
-                raise ServiceError("file_too_large", "The base64 image is larger than 7 MB.", status=413)
-            data, filename = inputs.decode_base64(image, field_name="ImageBase64"), ""
+            data = edge.decode_base64(image, field="ImageBase64", max_encoded_chars=tencent.MAX_BASE64_BYTES)
+            filename = ""
         else:
             raise ServiceError("missing_image", "One of ImageBase64 or ImageUrl is required.")
         facts = services.image_probe(data)
@@ -276,7 +259,7 @@ class ScaleflexLicensePlateView(VendorView):
             raise ServiceError("invalid_parameter", "The body must be a form or a JSON object.")
         uploaded = request.FILES.get("file") or next(iter(request.FILES.values()), None)
         if uploaded is not None:
-            data, filename = inputs.read_file(uploaded, field_name="file"), uploaded.name or ""
+            data, filename = edge.read_upload(uploaded, field="file"), uploaded.name or ""
         elif isinstance(request.data.get("url"), str) and request.data.get("url"):
             data, filename = inputs.fetch_url(request.data["url"], field_name="url")
         else:

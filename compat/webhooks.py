@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 
 from . import ssrf
 from .models import Webhook, WebhookDelivery
@@ -27,17 +27,17 @@ USER_AGENT = "platelens-webhook/1"
 
 def max_attempts() -> int:
     """Attempts per delivery (the first try plus retries)."""
-    return int(getattr(settings, "PLATELENS_WEBHOOK_MAX_ATTEMPTS", 5))
+    return settings.PLATELENS_WEBHOOK_MAX_ATTEMPTS
 
 
 def disable_after() -> int:
     """Consecutive failed deliveries after which a webhook is disabled."""
-    return int(getattr(settings, "PLATELENS_WEBHOOK_DISABLE_AFTER", 5))
+    return settings.PLATELENS_WEBHOOK_DISABLE_AFTER
 
 
 def backoff_seconds(attempt: int) -> int:
     """Delay before retry number `attempt` (1-based): 10 s, 20 s, 40 s, ... capped at one hour."""
-    base = int(getattr(settings, "PLATELENS_WEBHOOK_BACKOFF_SECONDS", 10))
+    base = settings.PLATELENS_WEBHOOK_BACKOFF_SECONDS
     return min(3600, base * 2 ** max(0, attempt - 1))
 
 
@@ -67,7 +67,7 @@ def _queue(delivery_id: int) -> None:
 
 
 def stale_after_seconds() -> int:
-    return int(getattr(settings, "PLATELENS_WEBHOOK_STALE_SECONDS", 600))
+    return settings.PLATELENS_WEBHOOK_STALE_SECONDS
 
 
 def deliveries_requeue(*, now=None) -> int:

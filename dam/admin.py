@@ -10,8 +10,9 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from platelens.errors import ServiceError
+
 from . import services
-from .errors import ServiceError
 from .models import Asset, PlateReading
 
 

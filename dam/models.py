@@ -110,7 +110,3 @@ class PlateReading(models.Model):
             return BoundingBox(*(int(self.box[k]) for k in ("xmin", "ymin", "xmax", "ymax")))
         except (KeyError, TypeError, ValueError):
             return None
-
-    @property
-    def is_reviewed(self) -> bool:
-        return self.review_status != self.Review.UNREVIEWED

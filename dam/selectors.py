@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.db.models import Prefetch, QuerySet
 
 import platelens
+from platelens.errors import ServiceError
 
-from .errors import ServiceError
 from .filters import AssetFilter
 from .models import Asset, PlateReading
 
@@ -71,16 +72,29 @@ def asset_file_path(asset: Asset) -> str:
     return asset.file.url if asset.file else ""
 
 
-def asset_metadata(asset: Asset) -> dict:
-    """The asset's metadata in the Scaleflex Visual AI shape."""
+def metadata_body(
+    *, request_uuid: str | None, created_on: dt.datetime, sha1: str, file_path: str, plate_numbers: list[str]
+) -> dict:
+    """Metadata in the Scaleflex Visual AI shape (the DAM's metadata API and compat's Scaleflex endpoint)."""
     return {
         "status": "success",
         "version": platelens.__version__,
         "result": {
-            "request_uuid": str(asset.request_uuid),
-            "created_on": asset.created_on.isoformat(),
-            "sha1": asset.sha1,
-            "file_path": asset_file_path(asset),
-            "plate_number": asset_plate_numbers(asset),
+            "request_uuid": request_uuid,
+            "created_on": created_on.isoformat(),
+            "sha1": sha1,
+            "file_path": file_path,
+            "plate_number": plate_numbers,
         },
     }
+
+
+def asset_metadata(asset: Asset) -> dict:
+    """The asset's metadata in the Scaleflex Visual AI shape."""
+    return metadata_body(
+        request_uuid=str(asset.request_uuid),
+        created_on=asset.created_on,
+        sha1=asset.sha1,
+        file_path=asset_file_path(asset),
+        plate_numbers=asset_plate_numbers(asset),
+    )

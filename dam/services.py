@@ -20,12 +20,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from platelens import edge
+from platelens.errors import ServiceError
 from plates.base import Recognition, RecognizeOptions
 from plates.errors import ImageError, PlatesError
 from plates.images import decode_image
 from plates.text import normalize
 
-from .errors import ServiceError
 from .models import Asset, PlateReading
 from .signals import asset_recognized, assets_changed, assets_deleted
 
@@ -68,14 +69,6 @@ def _coerce_timestamp(timestamp: dt.datetime | str | None) -> dt.datetime | None
     return timestamp
 
 
-def _check_size(data: bytes) -> None:
-    max_bytes = settings.PLATELENS_MAX_UPLOAD_BYTES
-    if len(data) > max_bytes:
-        raise ServiceError(
-            "file_too_large", f"The file has {len(data)} bytes; the limit is {max_bytes} bytes.", status=413
-        )
-
-
 def _enqueue_recognition(asset_ids: list[int]) -> None:
     """Queue recognition once the current transaction commits (the worker must see the rows)."""
     from .tasks import recognize_asset
@@ -100,7 +93,7 @@ def asset_create(
 ) -> tuple[Asset, bool]:
     """Store uploaded bytes as an asset of `owner`. Returns (asset, created); the same bytes uploaded again
     by the same owner return (existing asset, False) without a second copy or a second recognition."""
-    _check_size(data)
+    edge.check_upload_size(len(data))
     try:
         decoded = decode_image(data, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS)
     except ImageError as exc:
@@ -288,7 +281,7 @@ def image_recognize(
     stored as an asset (sha1-deduplicated, readings saved and indexed) unless `store` is False. With
     `region_strict` only plates of `regions` are answered (all are stored). Sends asset_recognized.
     Raises ServiceError: size, image (400), engine unavailable (503)."""
-    _check_size(data)
+    edge.check_upload_size(len(data))
     timestamp = _coerce_timestamp(timestamp)
     asset = None
     if store:

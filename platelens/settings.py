@@ -137,7 +137,6 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 PLATELENS_STORE_IMAGES = env_bool("PLATELENS_STORE_IMAGES", True)
 
 # --- recognition engine --------------------------------------------------------------------------------
-PLATES_MODELS_DIR = os.environ.get("PLATES_MODELS_DIR", str(BASE_DIR / "models"))
 PLATELENS_DEFAULT_REGIONS = [r for r in os.environ.get("PLATELENS_DEFAULT_REGIONS", "").split(",") if r]
 
 # --- REST API ------------------------------------------------------------------------------------------
@@ -156,7 +155,7 @@ REST_FRAMEWORK = {
         "user": os.environ.get("PLATELENS_RATE_LIMIT", "600/min"),
         "anon": "60/min",
     },
-    "EXCEPTION_HANDLER": "dam.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "platelens.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "platelens API",
@@ -187,15 +186,29 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_ALWAYS_EAGER = False  # recognition always runs in a worker, never inside the request
+CELERY_TASK_ALWAYS_EAGER = (
+    False  # uploads are recognized by a worker (the compatible APIs answer synchronously)
+)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic tasks in its AppConfig.ready()
 # An asset in "processing" longer than this is considered orphaned by a dead worker and re-queued.
 PLATELENS_STUCK_AFTER_SECONDS = env_int("PLATELENS_STUCK_AFTER_SECONDS", 300)
 # How often beat runs that sweep, and how many times an asset is tried before it is marked failed.
 PLATELENS_SWEEP_INTERVAL_SECONDS = env_int("PLATELENS_SWEEP_INTERVAL_SECONDS", 60)
 PLATELENS_MAX_ATTEMPTS = env_int("PLATELENS_MAX_ATTEMPTS", 3)
+# Every periodic task of every app, declared here once (beat reads it through platelens.celery).
+CELERY_BEAT_SCHEDULE = {
+    "dam-sweep-stuck-assets": {
+        "task": "dam.tasks.sweep_stuck_assets",
+        "schedule": float(PLATELENS_SWEEP_INTERVAL_SECONDS),
+    },
+    "search-index-pending": {"task": "search.tasks.index_pending", "schedule": 30.0},  # retries the outbox
+    "compat-requeue-stale-webhook-deliveries": {
+        # the task keeps the name it had when compat lived in dam/ (queued messages still run)
+        "task": "dam.compat.tasks.requeue_stale_deliveries",
+        "schedule": 300.0,
+    },
+}
 
 # --- search --------------------------------------------------------------------------------------------
 # "embedded" (SQLite FTS5 trigram / PostgreSQL pg_trgm in the project database) or "elasticsearch".

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from rest_framework.response import Response
 
-from dam.errors import ServiceError
 from dam.services import ImageRecognition
+from platelens.errors import ServiceError
 from plates.base import PlateRead
 
 from .common import AUTH_CODES, IMAGE_CODES

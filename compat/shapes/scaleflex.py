@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from rest_framework.response import Response
 
-import platelens
-from dam.errors import ServiceError
-from dam.selectors import asset_metadata
+from dam.selectors import asset_metadata, metadata_body
 from dam.services import ImageRecognition, normalize_plate
+from platelens.errors import ServiceError
 
 from .common import AUTH_CODES
 
@@ -19,17 +18,13 @@ def recognition_body(recognition: ImageRecognition, *, sha1: str) -> dict:
     if recognition.asset is not None:
         return asset_metadata(recognition.asset)
     plates = [normalize_plate(r.text) for r in recognition.result.results]
-    return {
-        "status": "success",
-        "version": platelens.__version__,
-        "result": {
-            "request_uuid": None,
-            "created_on": recognition.timestamp.isoformat(),
-            "sha1": sha1,
-            "file_path": "",
-            "plate_number": [p for p in dict.fromkeys(plates) if p],
-        },
-    }
+    return metadata_body(
+        request_uuid=None,
+        created_on=recognition.timestamp,
+        sha1=sha1,
+        file_path="",
+        plate_numbers=[p for p in dict.fromkeys(plates) if p],
+    )
 
 
 _HINTS = {

@@ -8,8 +8,8 @@ import uuid
 
 from rest_framework.response import Response
 
-from dam.errors import ServiceError
 from dam.services import ImageRecognition
+from platelens.errors import ServiceError
 from plates.base import PlateRead
 
 from .common import IMAGE_CODES

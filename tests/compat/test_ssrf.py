@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from compat import ssrf
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dam import selectors, services
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 from tests.support.engine import recognition
 
 from .conftest import png_bytes

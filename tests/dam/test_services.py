@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from dam import services
-from dam.errors import ServiceError
 from dam.models import Asset, PlateReading
 from dam.signals import assets_changed, assets_deleted
+from platelens.errors import ServiceError
 from plates.base import BoundingBox
 from tests.support.engine import recognition
 from tests.support.synth import corrupt_bytes
