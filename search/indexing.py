@@ -170,7 +170,8 @@ def rebuild_index(
     guard = nullcontext() if backend.atomic_rebuild else rebuild_guard()
     with guard:
         indexed = backend.rebuild(documents)
-    replayed = process_outbox().indexed_assets  # changes made while it ran
+    # Changes made while it ran, and those waiting for a retry (the engine just took a whole rebuild).
+    replayed = process_outbox(due_only=False).indexed_assets
     backend.refresh()
     # Counted again at the end: readings may have changed while it ran.
     return RebuildRun(indexable_readings_count(), indexed, backend.count(), replayed)

@@ -364,8 +364,7 @@ class EmbeddedBackend(SearchBackend):
             with transaction.atomic():
                 with connection.cursor() as cursor:
                     if self.engine == "sqlite":
-                        for statement in SQLITE_FTS_DROP:
-                            cursor.execute(statement)
+                        self._drop_fts(cursor)
                     cursor.execute(f"DELETE FROM {TABLE}")
                     cursor.execute(f"DELETE FROM {COUNTS}")
                 count = self._insert(documents)
@@ -378,6 +377,23 @@ class EmbeddedBackend(SearchBackend):
                 return count
         except DatabaseError as exc:
             raise _backend_error(exc) from exc
+
+    def _drop_fts(self, cursor) -> None:
+        try:
+            with transaction.atomic():  # a savepoint: a failed DROP leaves the rebuild's transaction usable
+                for statement in SQLITE_FTS_DROP:
+                    cursor.execute(statement)
+        except DatabaseError:
+            # FTS5 cannot open, so cannot drop, a table whose structure record is garbage: give it the records
+            # of a new, empty one first.
+            blank = f"{FTS_TABLE}_blank"
+            cursor.execute(SQLITE_FTS_CREATE[0].replace(f" {FTS_TABLE} USING", f" {blank} USING"))
+            cursor.execute(f"DELETE FROM {FTS_TABLE}_data")
+            cursor.execute(f"INSERT INTO {FTS_TABLE}_data SELECT * FROM {blank}_data")
+            cursor.execute(f"DELETE FROM {FTS_TABLE}_idx")
+            cursor.execute(f"DROP TABLE {blank}")
+            for statement in SQLITE_FTS_DROP:
+                cursor.execute(statement)
 
     def _counts_from_entries(self) -> str:
         facets = [*((c, c) for c in FACET_COLUMNS), ("month", self.dialect.month("taken_at"))]

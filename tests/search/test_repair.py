@@ -1,5 +1,5 @@
 """A damaged embedded index (FTS5 pages overwritten with garbage): searches answer 503 JSON, browsing keeps
-working, and a rebuild from the database (queued by itself, or
+working, index writes wait in the outbox, and a rebuild from the database (queued by itself, or
 `manage.py search_reindex`) repairs it."""
 
 from io import StringIO
@@ -13,7 +13,8 @@ from rest_framework.test import APIClient
 from dam.models import PlateReading
 from search import tasks
 from search.backends import get_backend
-from search.indexing import REPAIR_REQUESTED, record_changes
+from search.indexing import REPAIR_REQUESTED, process_outbox, record_changes
+from search.models import IndexOutbox
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def backend(db, settings):
 
 def damage_the_index() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE search_plate_fts_data SET block = randomblob(length(block)) WHERE id > 10")
+        cursor.execute("UPDATE search_plate_fts_data SET block = randomblob(length(block))")
 
 
 def api(user, **params):
@@ -55,10 +56,13 @@ def test_damaged_index_answers_503_until_search_reindex_rebuilds_it(backend, wor
     page.force_login(world.alice)
     assert page.get("/search/", {"q": "AB12"}).status_code == 503
 
-    # A change recorded meanwhile reaches the rebuilt index.
+    # A change indexed meanwhile fails on the damaged table, keeps its outbox row and reaches the rebuilt index.
     reading = world.readings["fuzzy"]
     PlateReading.objects.filter(pk=reading.pk).update(review_status="corrected", corrected_plate="ZX9911")
     record_changes([reading.asset_id])
+    assert process_outbox(due_only=False).failed_assets == 1
+    assert "damaged" in IndexOutbox.objects.get().last_error
+    assert queued == [True]  # already queued by the search
 
     out = StringIO()
     call_command("search_reindex", "--no-progress", stdout=out, stderr=StringIO())
