@@ -3,7 +3,8 @@
 A text query is a few index lookups, each returning at most `count_limit + 1` matching readings, newest first,
 with the filters applied: b-tree ranges on (owner, folded plate) for exact, confusion, prefix and fuzzy
 matches, on the reversed folded plate for suffixes and fuzzy matches, the trigram index for fragments and
-wildcards. One statement ranks their union, pages it, counts it (exactly up to the limit) and facets it.
+wildcards with only a middle literal. One statement ranks their union, pages it, counts it (exactly up to the
+limit) and facets it.
 A query without text pages by walking the (owner, capture time) index (from an offset or a keyset). Without
 filters, the total and facets of a query without text or of a 1-2 character prefix are the counts kept per
 owner, plate prefix and facet value (FacetCount), so neither scans an account."""
