@@ -118,6 +118,14 @@ def test_search_page_renders_highlight_and_facets(backend, world, client):
     assert client.get("/search/", {"from": "never"}).status_code == 400
 
 
+def test_search_page_opens_on_the_newest_readings_and_the_account_facets(backend, world, client):
+    client.force_login(world.alice)
+    html = client.get("/search/").content.decode()
+    assert "9 readings found" in html
+    assert html.index("KT9876") < html.index("CD9999")  # newest first
+    assert 'data-facet="review_status" data-value="corrected"' in html
+
+
 def test_search_page_requires_login(db):
     from django.test import Client
 
