@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
 
 import requests
@@ -83,6 +84,18 @@ def parse_regions(values: list[str]) -> tuple[str, ...]:
                 )
             regions.append(code)
     return tuple(dict.fromkeys(regions))
+
+
+def parse_uuid(value, *, field_name: str) -> str:
+    """A client-sent GUID (kept as sent, lower-case), or a new one when the field is missing or null."""
+    if value in (None, ""):
+        return str(uuid.uuid4())
+    try:
+        return str(uuid.UUID(str(value).strip()))
+    except ValueError as exc:
+        raise ServiceError(
+            "invalid_parameter", f"{field_name} must be a GUID.", details={"field": field_name}
+        ) from exc
 
 
 def parse_timestamp(value: str | None) -> dt.datetime | None:

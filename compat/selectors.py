@@ -40,5 +40,10 @@ def usage_for(*, user, now: dt.datetime | None = None) -> Usage:
     )
 
 
+def calls_ever(*, user) -> int:
+    """Every recognition call `user` was served, all months together (/v1/statistics/ without a quota)."""
+    return ApiCall.objects.filter(user=user).count()
+
+
 def webhook_list(*, owner):
     return Webhook.objects.filter(owner=owner)

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from PIL import Image, UnidentifiedImageError
 
 from dam import services as dam_services
@@ -26,17 +27,24 @@ class ImageFacts:
     height: int
 
 
-def image_probe(data: bytes) -> ImageFacts:
-    """Format and size from the header only (vendors constrain these before any decoding)."""
+def image_probe(data: bytes, *, formats: set[str] | None = None) -> ImageFacts:
+    """Format and size from the header only (vendors constrain these before any decoding); `formats`, if
+    given, are the Pillow format names the vendor accepts (others: unsupported_format)."""
     if not data:
         raise ServiceError("empty_image", "The image is empty.", details={"field": "upload"})
     try:
         with Image.open(io.BytesIO(data)) as probe:
-            return ImageFacts(format=probe.format or "", width=probe.size[0], height=probe.size[1])
+            facts = ImageFacts(format=probe.format or "", width=probe.size[0], height=probe.size[1])
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ServiceError(
             "not_an_image", "The file is not an image that can be decoded.", details={"field": "upload"}
         ) from exc
+    if formats is not None and facts.format not in formats:
+        raise ServiceError(
+            "unsupported_format",
+            f"{facts.format or 'This'} images are not supported ({', '.join(sorted(formats))}).",
+        )
+    return facts
 
 
 def store_images_default() -> bool:
@@ -95,7 +103,18 @@ def recognition_run(
     return recognized
 
 
-def webhook_create(*, owner, target: str, event: str = Webhook.Event.IMAGE_DONE) -> Webhook:
+def sdk_user():
+    """The service user PLATELENS_SDK_USER that serves SDK-mode requests; created (no password) if missing."""
+    user, created = get_user_model().objects.get_or_create(username=settings.PLATELENS_SDK_USER)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def webhook_create(
+    *, owner, target: str, event: str = Webhook.Event.IMAGE_DONE, with_image: bool = False
+) -> Webhook:
     if event not in Webhook.Event.values:
         raise ServiceError(
             "invalid_parameter",
@@ -103,7 +122,7 @@ def webhook_create(*, owner, target: str, event: str = Webhook.Event.IMAGE_DONE)
             details={"field": "event"},
         )
     ssrf.check_webhook_target(target)
-    webhook = Webhook(owner=owner, target=target, event=event)
+    webhook = Webhook(owner=owner, target=target, event=event, with_image=with_image)
     webhook.full_clean()
     webhook.save()
     return webhook

@@ -4,6 +4,7 @@ shape. Every error (DRF's auth/throttle errors included) becomes a ServiceError,
 from __future__ import annotations
 
 import hashlib
+import re
 
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
@@ -18,7 +19,7 @@ from platelens.errors import ServiceError, as_service_error
 
 from . import auth, inputs, selectors, services
 from .models import ApiCall
-from .shapes import huawei, platerecognizer, scaleflex, tencent
+from .shapes import huawei, platerecognizer, scaleflex, tencent, vlens
 
 
 def _values(data, key: str) -> list:
@@ -64,7 +65,13 @@ class VendorView(APIView):
 # --- Plate Recognizer ------------------------------------------------------------------------------------
 
 
-class PlateReaderView(VendorView):
+class PlateRecognizerView(VendorView):
+    """Their endpoints take a token, or none at all in SDK mode (see auth.SdkModeAuthentication)."""
+
+    authentication_classes = [auth.PlateRecognizerAuthentication, auth.SdkModeAuthentication]
+
+
+class PlateReaderView(PlateRecognizerView):
     """POST /v1/plate-reader/ and POST /alpr (SDK path)."""
 
     def post(self, request):
@@ -123,10 +130,13 @@ class StatisticsView(VendorView):
     """GET /v1/statistics/."""
 
     def get(self, request):
-        return Response(platerecognizer.statistics_body(selectors.usage_for(user=request.user)))
+        usage = selectors.usage_for(user=request.user)
+        return Response(
+            platerecognizer.statistics_body(usage, calls_ever=selectors.calls_ever(user=request.user))
+        )
 
 
-class InfoView(VendorView):
+class InfoView(PlateRecognizerView):
     """GET /info/ (the SDK's version and webhooks)."""
 
     def get(self, request):
@@ -168,12 +178,7 @@ class HuaweiLicensePlateView(VendorView):
             filename = ""
         else:
             data, filename = inputs.fetch_url(str(url), field_name="url")
-        facts = services.image_probe(data)
-        if facts.format not in huawei.FORMATS:
-            raise ServiceError(
-                "unsupported_format",
-                f"{facts.format or 'This'} images are not supported (JPEG, PNG, BMP, TIFF).",
-            )
+        facts = services.image_probe(data, formats=huawei.FORMATS)
         if min(facts.width, facts.height) < huawei.MIN_NARROW_EDGE:
             raise ServiceError(
                 "image_too_small", f"The narrow edge is {min(facts.width, facts.height)} px; at least 15 px."
@@ -225,11 +230,7 @@ class TencentView(VendorView):
             filename = ""
         else:
             raise ServiceError("missing_image", "One of ImageBase64 or ImageUrl is required.")
-        facts = services.image_probe(data)
-        if facts.format not in tencent.FORMATS:
-            raise ServiceError(
-                "unsupported_format", f"{facts.format or 'This'} images are not supported (PNG, JPG, JPEG)."
-            )
+        services.image_probe(data, formats=tencent.FORMATS)
         recognition = services.recognition_run(
             user=request.user,
             api=ApiCall.Api.TENCENT,
@@ -274,6 +275,60 @@ class ScaleflexLicensePlateView(VendorView):
         return Response(scaleflex.recognition_body(recognition, sha1=hashlib.sha1(data).hexdigest()))
 
 
+# --- Vlens ----------------------------------------------------------------------------------------------
+
+
+class VlensLicensePlateView(VendorView):
+    """POST /v1/ocr/license_plate (JSON: image, transaction_id, client_transaction_id, request_id, country)."""
+
+    authentication_classes = [auth.VlensAuthentication]
+    parser_classes = [JSONParser]
+
+    def render_error(self, error):
+        return vlens.error_response(error)
+
+    def post(self, request):
+        body = request.data if isinstance(request.data, dict) else {}
+        image = body.get("image")
+        if not isinstance(image, str) or not image.strip():
+            raise ServiceError("missing_image", "image (base64) is required.", details={"field": "image"})
+        transaction_id = inputs.parse_uuid(body.get("transaction_id"), field_name="transaction_id")
+        request_id = inputs.parse_uuid(body.get("request_id"), field_name="request_id")
+        client_transaction_id = body.get("client_transaction_id")
+        if client_transaction_id is not None and not isinstance(client_transaction_id, str | int):
+            raise ServiceError(
+                "invalid_parameter",
+                "client_transaction_id must be a string.",
+                details={"field": "client_transaction_id"},
+            )
+        country = str(body.get("country") or vlens.DEFAULT_COUNTRY).strip().upper()
+        if country not in vlens.EGYPT and not re.fullmatch(r"[A-Z]{2}", country):
+            raise ServiceError(
+                "invalid_parameter",
+                "country must be an ISO 3166 code such as EG.",
+                details={"field": "country"},
+            )
+        regions = () if country in vlens.EGYPT else (country.lower(),)
+        data = edge.decode_base64(image, field="image", max_encoded_chars=vlens.MAX_BASE64_BYTES)
+        services.image_probe(data, formats=vlens.FORMATS)
+        recognition = services.recognition_run(
+            user=request.user,
+            api=ApiCall.Api.VLENS,
+            data=data,
+            regions=regions,
+            store=self.store_flag(request),
+        )
+        answer = vlens.recognition_body(
+            recognition,
+            transaction_id=transaction_id,
+            request_id=request_id,
+            client_transaction_id=None if client_transaction_id is None else str(client_transaction_id),
+        )
+        if answer is None:
+            raise ServiceError("no_plate", "No license plate was recognized in the image.")
+        return Response(answer)
+
+
 # --- Webhook registration (platelens API, standard error shape) ----------------------------------------
 
 
@@ -281,6 +336,7 @@ class WebhookSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     target = serializers.URLField(max_length=500)
     event = serializers.CharField(default="image.done")
+    with_image = serializers.BooleanField(default=False)
     is_active = serializers.BooleanField(read_only=True)
     consecutive_failures = serializers.IntegerField(read_only=True)
     disabled_reason = serializers.CharField(read_only=True)

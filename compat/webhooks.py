@@ -5,6 +5,7 @@ in the admin)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 
 import requests
@@ -53,7 +54,10 @@ def image_done_enqueue(*, owner, recognition) -> list[int]:
     ids = []
     for hook in hooks:
         delivery = WebhookDelivery.objects.create(
-            webhook=hook, event=hook.event, payload=platerecognizer.webhook_payload(webhook=hook, data=data)
+            webhook=hook,
+            event=hook.event,
+            payload=platerecognizer.webhook_payload(webhook=hook, data=data),
+            asset=recognition.asset,
         )
         ids.append(delivery.id)
         transaction.on_commit(lambda pk=delivery.id: _queue(pk), robust=True)
@@ -113,10 +117,10 @@ def delivery_attempt(delivery_id: int) -> str:
         ssrf.check_webhook_target(hook.target)  # again at send time: DNS may have changed since registration
         response = requests.post(
             hook.target,
-            json=delivery.payload,
             timeout=TIMEOUT_SECONDS,
             allow_redirects=False,
             headers={"User-Agent": USER_AGENT},
+            **_body(delivery),
         )
         status = response.status_code
         if not 200 <= status < 300:
@@ -143,6 +147,21 @@ def delivery_attempt(delivery_id: int) -> str:
     delivery.save()
     _record_failure(hook, error)
     return Outcome.FAILED
+
+
+def _body(delivery: WebhookDelivery) -> dict:
+    """requests' body arguments: JSON ("Data Only"), or for a webhook with image multipart/form-data with
+    `json` (the same payload, encoded) and `upload` (the image; left out when the image was not stored)."""
+    if not delivery.webhook.with_image:
+        return {"json": delivery.payload}
+    files = {"json": (None, json.dumps(delivery.payload))}  # a plain form field, not a file
+    asset = delivery.asset
+    if asset is not None and asset.file:
+        with asset.file.open("rb") as handle:
+            image = handle.read()
+        name = asset.original_filename or asset.file.name.rsplit("/", 1)[-1]
+        files["upload"] = (name, image, asset.content_type or "application/octet-stream")
+    return {"files": files}
 
 
 def _record_failure(hook: Webhook, error: str) -> None:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from plates import display
 from plates.base import BoundingBox
 
 
@@ -102,6 +103,17 @@ class PlateReading(models.Model):
         if self.review_status == self.Review.CORRECTED and self.corrected_plate:
             return self.corrected_plate
         return self.plate
+
+    @property
+    def display_plate(self) -> str:
+        """The effective plate as its country prints it (`AB12 CDE`), for people; empty when rejected."""
+        plate = self.effective_plate
+        return display.display_plate(plate, self.region_code) if plate else ""
+
+    @property
+    def display_read(self) -> str:
+        """What the model read, as its country prints it."""
+        return display.display_plate(self.plate, self.region_code)
 
     @property
     def bounding_box(self) -> BoundingBox | None:

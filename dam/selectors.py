@@ -59,10 +59,11 @@ def asset_readings(asset: Asset) -> list[PlateReading]:
 
 
 def asset_plate_numbers(asset: Asset) -> list[str]:
-    """The asset's plates as the truth stands: corrections applied, rejected readings dropped."""
+    """The asset's plates as the truth stands (corrections applied, rejected readings dropped), written as
+    their country prints them."""
     plates: list[str] = []
     for reading in asset_readings(asset):
-        plate = reading.effective_plate
+        plate = reading.display_plate
         if plate and plate not in plates:
             plates.append(plate)
     return plates

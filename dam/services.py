@@ -92,7 +92,9 @@ def asset_create(
     enqueue: bool = True,
 ) -> tuple[Asset, bool]:
     """Store uploaded bytes as an asset of `owner`. Returns (asset, created); the same bytes uploaded again
-    by the same owner return (existing asset, False) without a second copy or a second recognition."""
+    by the same owner return (existing asset, False) without a second copy or a second recognition. The
+    capture facts sent with a re-upload (a non-empty camera_id, a timestamp) replace the stored ones; the
+    asset's `updated_fields` names those that changed (empty for a new asset)."""
     edge.check_upload_size(len(data))
     try:
         decoded = decode_image(data, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS)
@@ -103,7 +105,7 @@ def asset_create(
 
     existing = Asset.objects.filter(owner=owner, sha1=sha1).first()
     if existing is not None:
-        return existing, False
+        return _capture_facts_update(existing, camera_id=camera_id, timestamp=timestamp), False
 
     asset = Asset(
         owner=owner,
@@ -133,8 +135,24 @@ def asset_create(
         existing = Asset.objects.filter(owner=owner, sha1=sha1).first()
         if existing is None:
             raise
-        return existing, False
+        return _capture_facts_update(existing, camera_id=camera_id, timestamp=timestamp), False
+    asset.updated_fields = []
     return asset, True
+
+
+def _capture_facts_update(asset: Asset, *, camera_id: str, timestamp: dt.datetime | None) -> Asset:
+    """A re-upload's capture facts win over the stored ones (the latest upload says where and when the
+    photo was taken); facts it does not send are kept."""
+    changes: dict[str, Any] = {}
+    camera_id = (camera_id or "").strip()
+    if camera_id and camera_id != asset.camera_id:
+        changes["camera_id"] = camera_id
+    if timestamp is not None and timestamp != asset.timestamp:
+        changes["timestamp"] = timestamp
+    if changes:
+        asset = asset_update(asset=asset, **changes)
+    asset.updated_fields = sorted(changes)
+    return asset
 
 
 def _set_status(asset: Asset, status: str, **fields: Any) -> None:

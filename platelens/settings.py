@@ -1,9 +1,12 @@
 """Settings. Embedded defaults (SQLite, SQLite-backed Celery broker, SQLite FTS5 search) unless environment
 variables point at production services: DATABASE_URL, CELERY_BROKER_URL, SEARCH_BACKEND/ELASTICSEARCH_URL."""
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLATELENS_VAR_DIR", BASE_DIR / "var"))
@@ -20,6 +23,17 @@ def env_bool(name: str, default: bool) -> bool:
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def env_networks(name: str, default: str) -> list[str]:
+    """Comma-separated addresses or CIDRs, checked at start-up so a typo stops the server, not a request."""
+    networks = [n.strip() for n in os.environ.get(name, default).split(",") if n.strip()]
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {network!r} is not an address or CIDR") from exc
+    return networks
 
 
 def database_from_url(url: str) -> dict:
@@ -234,6 +248,11 @@ PLATELENS_WEBHOOK_DISABLE_AFTER = env_int(
 PLATELENS_WEBHOOK_BACKOFF_SECONDS = env_int("PLATELENS_WEBHOOK_BACKOFF_SECONDS", 10)  # doubles per retry
 PLATELENS_WEBHOOK_STALE_SECONDS = env_int("PLATELENS_WEBHOOK_STALE_SECONDS", 600)  # lost task -> re-queued
 PLATELENS_WEBHOOK_ALLOW_LOOPBACK = env_bool("PLATELENS_WEBHOOK_ALLOW_LOOPBACK", True)
+# Plate Recognizer SDK mode: their on-prem SDK answers tokenless requests from its network. When on, such
+# requests from these networks (CIDRs) on /v1/plate-reader/, /alpr and /info/ are served as PLATELENS_SDK_USER.
+PLATELENS_SDK_MODE = env_bool("PLATELENS_SDK_MODE", False)
+PLATELENS_SDK_ALLOWED_NETWORKS = env_networks("PLATELENS_SDK_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+PLATELENS_SDK_USER = os.environ.get("PLATELENS_SDK_USER", "sdk")
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from dam.services import ImageRecognition
 from platelens.errors import ServiceError
 from plates.base import PlateRead
+from plates.display import display_plate
 
 from .common import AUTH_CODES, IMAGE_CODES
 
@@ -26,7 +27,7 @@ def plate(read: PlateRead) -> dict:
         polygon = ((box.xmin, box.ymin), (box.xmax, box.ymin), (box.xmax, box.ymax), (box.xmin, box.ymax))
     color = read.color.lower()
     return {
-        "plate_number": read.text.upper(),
+        "plate_number": display_plate(read.text, read.region),
         "plate_color": color if color in COLORS else "other",
         "plate_location": [[int(x), int(y)] for x, y in polygon],
         "confidence": round(read.score, 4),

@@ -45,7 +45,9 @@ def usage_body(usage: Usage) -> dict:
     return {"calls": usage.calls, "max_calls": usage.max_calls}
 
 
-def statistics_body(usage: Usage) -> dict:
+def statistics_body(usage: Usage, *, calls_ever: int) -> dict:
+    """`total_calls` is the plan's monthly calls: the quota, or with no quota every call made so far
+    (`calls_ever`: a real number, never below this month's `calls`)."""
     return {
         "usage": {
             "month": usage.month,
@@ -53,7 +55,7 @@ def statistics_body(usage: Usage) -> dict:
             "year": usage.year,
             "resets_on": utc_iso(usage.resets_on).replace(".000000Z", "Z"),
         },
-        "total_calls": usage.max_calls,
+        "total_calls": usage.max_calls if usage.max_calls is not None else calls_ever,
     }
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from rest_framework.response import Response
 
 from dam.selectors import asset_metadata, metadata_body
-from dam.services import ImageRecognition, normalize_plate
+from dam.services import ImageRecognition
 from platelens.errors import ServiceError
+from plates.display import display_plate
 
 from .common import AUTH_CODES
 
@@ -17,7 +18,7 @@ def recognition_body(recognition: ImageRecognition, *, sha1: str) -> dict:
     """The stored asset's metadata; when images are not stored, the same shape without an asset."""
     if recognition.asset is not None:
         return asset_metadata(recognition.asset)
-    plates = [normalize_plate(r.text) for r in recognition.result.results]
+    plates = [display_plate(r.text, r.region) for r in recognition.result.results]
     return metadata_body(
         request_uuid=None,
         created_on=recognition.timestamp,

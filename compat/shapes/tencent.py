@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from dam.services import ImageRecognition
 from platelens.errors import ServiceError
 from plates.base import PlateRead
+from plates.display import display_plate
 
 from .common import IMAGE_CODES
 
@@ -32,7 +33,7 @@ def plate(read: PlateRead) -> dict:
     box = read.box
     color = read.color.lower().replace("-", "").replace("_", "")
     return {
-        "Number": read.text.upper(),
+        "Number": display_plate(read.text, read.region),
         "Confidence": max(0, min(100, int(round(read.score * 100)))),
         "Rect": {
             "X": box.xmin,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -46,6 +47,54 @@ def test_image_done_posts_the_documented_payload(
     assert payload["data"]["results"][0]["plate"] == PLATE_TEXT.lower()
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == WebhookDelivery.Status.DELIVERED and delivery.attempts == 1
+
+
+def multipart_fields(received: dict) -> dict[str, tuple[str | None, str, bytes]]:
+    """name -> (filename, content type, bytes) of a multipart/form-data body the receiver recorded."""
+    from email import message_from_bytes, policy
+
+    head = f"Content-Type: {received['headers']['Content-Type']}\r\n\r\n".encode()
+    message = message_from_bytes(head + received["body"], policy=policy.HTTP)
+    return {
+        part.get_param("name", header="content-disposition"): (
+            part.get_filename(),
+            part.get_content_type(),
+            part.get_payload(decode=True),
+        )
+        for part in message.iter_parts()
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("store_image", [True, False])
+def test_webhook_with_image_posts_multipart_json_and_upload(
+    client_pr, receiver, celery_eager, photo, store_image, django_capture_on_commit_callbacks, settings
+):
+    settings.PLATELENS_WEBHOOK_ALLOW_LOOPBACK = True  # the receiver runs on this machine
+    created = client_pr.post(
+        "/api/compat/webhooks/", {"target": receiver.url, "with_image": True}, format="json"
+    )
+    assert created.status_code == 201 and created.json()["with_image"] is True
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_pr.post(
+            f"/v1/plate-reader/?store_image={int(store_image)}",
+            {"upload": io.BytesIO(photo)},
+            format="multipart",
+        )
+    assert response.status_code == 201
+    assert receiver.event.wait(10)
+    received = receiver.requests[0]
+    assert received["headers"]["Content-Type"].startswith("multipart/form-data; boundary=")
+    fields = multipart_fields(received)
+    filename, _, payload = fields["json"]
+    assert filename is None
+    body = json.loads(payload)
+    assert set(body) == {"hook", "data"} and body["data"]["results"][0]["plate"] == PLATE_TEXT.lower()
+    if store_image:
+        assert fields["upload"][1] == "image/jpeg" and fields["upload"][2] == photo
+    else:  # the image was not kept, so there is none to send
+        assert set(fields) == {"json"}
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.DELIVERED
 
 
 @pytest.mark.parametrize(

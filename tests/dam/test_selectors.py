@@ -24,13 +24,13 @@ def reviewed_asset(alice):
 
 
 def test_plate_numbers_apply_corrections_drop_rejections_and_dedupe(reviewed_asset):
-    assert selectors.asset_plate_numbers(reviewed_asset) == ["ab12cdf", "ab12cde"]
+    assert selectors.asset_plate_numbers(reviewed_asset) == ["AB12 CDF", "AB12 CDE"]  # as printed
 
 
 def test_metadata_shape(reviewed_asset):
     metadata = selectors.asset_metadata(reviewed_asset)
     assert metadata["status"] == "success"
-    assert metadata["result"]["plate_number"] == ["ab12cdf", "ab12cde"]
+    assert metadata["result"]["plate_number"] == ["AB12 CDF", "AB12 CDE"]
     assert metadata["result"]["sha1"] == reviewed_asset.sha1
 
 
