@@ -231,12 +231,18 @@ def _facet_keys(owner_id: int, prefix: str, *values: str) -> list[tuple[int, str
     return [(owner_id, p, name, value) for p in ("", prefix) for name, value in pairs]
 
 
+# SQLite's words for a damaged index (an FTS5 table whose records are garbage cannot even be opened).
+DAMAGE = ("malformed", "corrupt", "vtable constructor failed")
+
+
+def _damaged(detail: str) -> SearchIndexCorrupt:
+    log.error("search: the embedded index is damaged, run `manage.py search_reindex`: %s", detail)
+    return SearchIndexCorrupt(f"the search index is damaged and must be rebuilt: {detail}")
+
+
 def _backend_error(exc: DatabaseError) -> SearchBackendError:
     text = str(exc)
-    if "malformed" in text or "corrupt" in text:
-        log.error("search: the embedded index is damaged, run `manage.py search_reindex`: %s", text)
-        return SearchIndexCorrupt(f"the search index is damaged and must be rebuilt: {text}")
-    return SearchBackendError(text)
+    return _damaged(text) if any(word in text for word in DAMAGE) else SearchBackendError(text)
 
 
 def _entry_from(doc: PlateDocument) -> PlateIndexEntry:
@@ -355,6 +361,8 @@ class EmbeddedBackend(SearchBackend):
                     values = (d.camera_id, d.region, d.color, d.review_status, _month_of(d.taken_at))
                     deltas.update(_facet_keys(d.owner_id, d.folded[: FacetCount.PREFIX_LENGTH], *values))
                 self._adjust_counts(deltas)
+        except MemoryError as exc:
+            raise self._damage_or(exc) from exc
         except DatabaseError as exc:
             raise _backend_error(exc) from exc
 
@@ -376,15 +384,23 @@ class EmbeddedBackend(SearchBackend):
                         cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
                     cursor.execute(self._counts_from_entries())
                 return count
+        except MemoryError as exc:
+            raise self._damage_or(exc) from exc
         except DatabaseError as exc:
             raise _backend_error(exc) from exc
+
+    def _damage_or(self, exc: MemoryError) -> Exception:
+        """SQLite reports some damage as out of memory (it believes sizes read from garbage, and FTS5's own
+        integrity check can pass on such a table): on SQLite the index is taken as damaged (a search answers
+        503 and one rebuild is queued, also when memory really ran short), elsewhere `exc` stands."""
+        return _damaged("SQLite ran out of memory reading it") if self.engine == "sqlite" else exc
 
     def _drop_fts(self, cursor) -> None:
         try:
             with transaction.atomic():  # a savepoint: a failed DROP leaves the rebuild's transaction usable
                 for statement in SQLITE_FTS_DROP:
                     cursor.execute(statement)
-        except DatabaseError:
+        except (DatabaseError, MemoryError):
             # FTS5 cannot open, so cannot drop, a table whose structure record is garbage: give it the records
             # of a new, empty one first.
             blank = f"{FTS_TABLE}_blank"
@@ -414,6 +430,8 @@ class EmbeddedBackend(SearchBackend):
     def count(self):
         try:
             return PlateIndexEntry.objects.count()
+        except MemoryError as exc:
+            raise self._damage_or(exc) from exc
         except DatabaseError as exc:
             raise _backend_error(exc) from exc
 
@@ -657,6 +675,8 @@ class EmbeddedBackend(SearchBackend):
             else:
                 page, total, capped, counters = self._ranked(query, where, params)
             entries = PlateIndexEntry.objects.in_bulk([row[0] for row in page])
+        except MemoryError as exc:
+            raise self._damage_or(exc) from exc
         except DatabaseError as exc:
             raise _backend_error(exc) from exc
         facets = {
