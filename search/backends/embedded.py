@@ -613,7 +613,7 @@ class EmbeddedBackend(SearchBackend):
         if len(q.folded) == FacetCount.PREFIX_LENGTH or q.empty:
             prefix, params = "prefix = %s", [q.folded]
         else:
-            prefix, params = "prefix >= %s AND prefix < %s", [q.folded, _prefix_upper_bound(q.folded)]
+            prefix, params = self.dialect.prefix("prefix", q.folded)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT facet, value, sum(count) FROM {COUNTS} WHERE owner_id = %s AND {prefix}"
