@@ -89,7 +89,7 @@ def parse_cursor(cursor: str) -> tuple[datetime, int]:
     taken, _, reading_id = cursor.rpartition("_")
     try:
         moment = parse_datetime(taken)
-        if moment is not None and reading_id.isdigit():
+        if moment is not None and reading_id.isdigit() and int(reading_id) < 2**63:
             return (moment if moment.tzinfo else moment.replace(tzinfo=UTC), int(reading_id))
     except ValueError:
         pass

@@ -161,9 +161,7 @@ def test_browse_pages_by_cursor(backend, world, client_for):
     assert seen == [r["reading_id"] for r in everything["results"]] and len(seen) == 9
     assert everything["next_cursor"] is None
     assert api.get("/api/search/", {"q": "AB12"}).json()["next_cursor"] is None
-    for params in (
-        {"q": "AB12", "cursor": body["next_cursor"] or "2024-01-01T00:00:00+00:00_5"},
-        {"cursor": "x"},
-    ):
+    bad = ["x", "2024-13-45T00:00:00_5", "2024-01-01T00:00:00+00:00_" + "9" * 30, "2024-01-01_²"]
+    for params in [{"q": "AB12", "cursor": "2024-01-01T00:00:00+00:00_5"}, *({"cursor": c} for c in bad)]:
         response = api.get("/api/search/", params)
         assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
