@@ -31,8 +31,8 @@ class IndexOutbox(models.Model):
 
 class IndexRun(models.Model):
     """One row (pk 1) that lets DAM commits share one queued index_pending task instead of each queueing
-    its own: `queued_at` is set by the commit that queues it and cleared when it starts, `started_at` is when
-    the last one started (the next one waits until MIN_INTERVAL after it, so a busy worker indexes in batches)."""
+    its own: `queued_at` is set by the commit that queues it and cleared when a run starts; `started_at` is
+    when the last run started (the next one is queued to start RUN_AT_MOST_EVERY after it, see indexing)."""
 
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
