@@ -76,6 +76,31 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_reader(args: argparse.Namespace) -> int:
+    try:
+        from .training.train import train
+    except ImportError as exc:
+        print(
+            f"error: training needs the extra dependencies: pip install '.[train]' ({exc})", file=sys.stderr
+        )
+        return 2
+    base = Path(args.base) if args.base else hub.model_path("ppocrv6_rec") / "PP-OCRv6_rec_small.onnx"
+    summary = train(
+        Path(args.data),
+        Path(args.out),
+        base,
+        budget_minutes=args.minutes,
+        steps=args.steps,
+        synthetic=args.synthetic,
+        us_views=args.us_views,
+        br_views=args.br_views,
+        limit=args.limit,
+        threads=args.threads,
+    )
+    print(f"exported {Path(args.out) / 'platelens_rec.onnx'} after {summary['steps']} steps")
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     root = Path(args.dir) if args.dir else hub.models_dir()
     if args.action == "install":
@@ -110,6 +135,18 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--limit", type=int, help="only the first N images")
     bench.add_argument("--misses", action="store_true", help="list the images read wrongly")
     bench.set_defaults(func=cmd_bench)
+    train = sub.add_parser("train-reader", help="fine-tune PP-OCRv6 small into the plate reader (CPU)")
+    train.add_argument("--data", required=True, help="datasets folder (plate-crops-us, -br, plate-glyphs)")
+    train.add_argument("--out", required=True, help="output folder: platelens_rec.onnx, training.json")
+    train.add_argument("--base", help="base ONNX (default: the installed PP-OCRv6 small recognizer)")
+    train.add_argument("--minutes", type=float, default=60.0, help="wall-clock budget (default 60)")
+    train.add_argument("--steps", type=int, help="stop after N optimizer steps")
+    train.add_argument("--synthetic", type=int, default=5000, help="synthetic plates rendered (default 5000)")
+    train.add_argument("--us-views", type=int, default=5, help="augmented views per US crop (default 5)")
+    train.add_argument("--br-views", type=int, default=1, help="augmented views per BR crop (default 1)")
+    train.add_argument("--limit", type=int, help="only the first N real crops of each set (smoke runs)")
+    train.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
+    train.set_defaults(func=cmd_train_reader)
     return parser
 
 

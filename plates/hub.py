@@ -72,6 +72,21 @@ MODELS: dict[str, ModelSpec] = {
     ),
 }
 
+MODELS["ppocrv6_rec"] = ModelSpec(
+    name="ppocrv6_rec",
+    description="PaddleOCR PP-OCRv6 small text recognizer (ONNX; dictionary in its metadata), Apache-2.0",
+    source=WheelSource(
+        requirement="rapidocr==3.10.0",
+        sha256="2fc34e26cd0f48514804a94f8832283039c7334076bff60768b1fed9ad068050",
+        members={
+            "rapidocr/models/PP-OCRv6_rec_small.onnx": (
+                "PP-OCRv6_rec_small.onnx",
+                "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884",
+            )
+        },
+    ),
+)
+
 MANIFEST = "manifest.json"
 REC_MODEL_NAME = "PP-OCRv4_mobile_rec"
 

@@ -1,0 +1,94 @@
+"""PaddleOCR-style CTC recognizers exported to ONNX (PP-OCRv6 small, and the fine-tuned platelens reader
+derived from it) run with onnxruntime. The dictionary comes from the model's `character` metadata; the
+output is reduced to the plate alphabet so beam search and format correction work as for PP-OCRv4."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+from ..base import Candidate, Reader, Reading
+from ..ctc import SEPARATOR, Alphabet, beam_search, greedy
+
+INPUT_HEIGHT = 48
+
+
+class RawReading:
+    """Greedy text plus what format correction needs: the reduced CTC matrix and beam alternatives."""
+
+    def __init__(self, emissions: np.ndarray, alphabet: Alphabet, beam_width: int):
+        self.emissions = emissions
+        labels, self.confidence = greedy(emissions)
+        self.text = alphabet.text(labels)
+        self.beams = [(alphabet.text(lab), score) for lab, score in beam_search(emissions, beam_width)]
+
+
+def preprocess(crops: list[np.ndarray], min_width: int, max_width: int) -> np.ndarray:
+    """RGB crops -> recognizer input: BGR, height 48, each resized to its aspect ratio (at most max_width
+    wide, squeezed beyond), padded right to a shared width of at least min_width, (x/255 - 0.5) / 0.5."""
+    ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
+    width = int(min(max_width, max(min_width, math.ceil(INPUT_HEIGHT * max(ratios)))))
+    batch = np.zeros((len(crops), 3, INPUT_HEIGHT, width), dtype=np.float32)
+    for i, (crop, ratio) in enumerate(zip(crops, ratios, strict=True)):
+        w = int(min(width, math.ceil(INPUT_HEIGHT * ratio)))
+        resized = cv2.resize(crop[:, :, ::-1], (max(w, 1), INPUT_HEIGHT), interpolation=cv2.INTER_AREA)
+        batch[i, :, :, : resized.shape[1]] = (resized.astype(np.float32) / 255.0 - 0.5).transpose(
+            2, 0, 1
+        ) / 0.5
+    return batch
+
+
+def model_characters(session: ort.InferenceSession) -> list[str]:
+    meta = session.get_modelmeta().custom_metadata_map
+    if "character" not in meta:
+        raise ValueError("the recognizer ONNX carries no `character` dictionary in its metadata")
+    return meta["character"].splitlines()
+
+
+class OnnxRecReader(Reader):
+    def __init__(
+        self,
+        model_file: str | Path,
+        *,
+        name: str,
+        threads: int = 1,
+        beam_width: int = 8,
+        min_width: int = 192,
+        max_width: int = 320,
+    ):
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(
+            str(model_file), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self.input_name = self.session.get_inputs()[0].name
+        self.alphabet = Alphabet.from_dictionary(model_characters(self.session))
+        self.name = name
+        self.beam_width = beam_width
+        self.min_width = min_width
+        self.max_width = max_width
+
+    def probabilities(self, crops: list[np.ndarray]) -> np.ndarray:
+        """(N, T, classes) softmax of the recognizer for a batch of RGB crops."""
+        batch = preprocess(crops, self.min_width, self.max_width)
+        return self.session.run(None, {self.input_name: batch})[0]
+
+    def read_raw(self, crops: list[np.ndarray]) -> list[RawReading]:
+        if not crops:
+            return []
+        probs = self.probabilities(crops)
+        return [RawReading(self.alphabet.reduce(p), self.alphabet, self.beam_width) for p in probs]
+
+    def read(self, crops: list[np.ndarray]) -> list[Reading]:
+        readings = []
+        for raw in self.read_raw(crops):
+            candidates = tuple(
+                Candidate(text.replace(SEPARATOR, ""), math.exp(score)) for text, score in raw.beams
+            )
+            readings.append(Reading(raw.text.replace(SEPARATOR, ""), raw.confidence, candidates))
+        return readings
