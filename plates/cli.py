@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from . import hub
@@ -67,8 +68,14 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
+    from .pipeline import PipelineConfig, get_pipeline
 
-    report = bench.run(Path(args.dataset), limit=args.limit)
+    pipeline = get_pipeline(replace(PipelineConfig.from_env(), reader=args.reader) if args.reader else None)
+    dataset = Path(args.dataset)
+    if (dataset / "labels.csv").is_file():
+        report = bench.run_crops(dataset, pipeline=pipeline, limit=args.limit)
+    else:
+        report = bench.run(dataset, pipeline=pipeline, limit=args.limit)
     print(report.table())
     if args.misses:
         for name, expected, got in report.misses:
@@ -130,9 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--regions", help="comma-separated region hints, e.g. gb,fr")
     read.add_argument("--max-megapixels", type=float, default=50, help="refuse larger images (default 50)")
     read.set_defaults(func=cmd_read)
-    bench = sub.add_parser("bench", help="accuracy and speed on an OpenALPR-format folder")
+    bench = sub.add_parser(
+        "bench",
+        help="accuracy and speed: an OpenALPR-format folder, or a plate-crops folder's held-out split",
+    )
     bench.add_argument("dataset", metavar="DATASET_DIR")
     bench.add_argument("--limit", type=int, help="only the first N images")
+    bench.add_argument("--reader", help="plate reader (default: $PLATES_READER): platelens, ppocrv6, ppocrv4")
     bench.add_argument("--misses", action="store_true", help="list the images read wrongly")
     bench.set_defaults(func=cmd_bench)
     train = sub.add_parser("train-reader", help="fine-tune PP-OCRv6 small into the plate reader (CPU)")

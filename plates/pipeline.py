@@ -16,19 +16,42 @@ import numpy as np
 from . import __version__, hub
 from .base import Detection, Detector
 from .color import plate_color
-from .ctc import SEPARATOR
-from .formats import FormatCorrector
+from .ctc import BLANK, SEPARATOR, RawReading
+from .errors import PlatesError
+from .formats import Decision, FormatCorrector
 from .geometry import plate_crop
 from .images import DEFAULT_MAX_MEGAPIXELS, DecodedImage, decode_image
+from .rows import split_rows
+
+# Plate readers a deployment can choose (setting PLATES_READER): name -> (installed model, version tag).
+READERS: dict[str, tuple[str, str]] = {
+    "platelens": ("platelens_rec", "platelens-rec-1"),
+    "ppocrv6": ("ppocrv6_rec", "ppocrv6-rec"),
+    "ppocrv4": ("ppocrv4_rec", "ppocrv4-rec"),
+}
+DEFAULT_READER = "ppocrv4"
+MIN_PLATE_CHARS = 2  # Latin letters/digits a reading needs to count as a plate
+
+
+def reader_from_env() -> str:
+    name = os.environ.get("PLATES_READER", "").strip().lower() or DEFAULT_READER
+    if name not in READERS:
+        raise PlatesError(f"PLATES_READER={name!r} is not one of {', '.join(READERS)}")
+    return name
+
+
+def engine_version(reader: str) -> str:
+    return f"platedet-0.0.2+{READERS[reader][1]}+plates-{__version__}"
+
 
 # Stored with every reading: which models and engine code produced it. Known without loading the models.
-ENGINE_VERSION = f"platedet-0.0.2+ppocrv4-rec+plates-{__version__}"
-MIN_PLATE_CHARS = 2  # Latin letters/digits a reading needs to count as a plate
+ENGINE_VERSION = engine_version(reader_from_env())
 
 
 @dataclass(frozen=True)
 class PipelineConfig:
     models_dir: Path | None = None  # default: $PLATES_MODELS_DIR or ./models
+    reader: str = DEFAULT_READER  # a key of READERS; from_env reads $PLATES_READER
     detector_threads: int = 2
     reader_threads: int = 1
     detection_threshold: float = 0.1  # measured: 0.1 finds 2 of the 4 plates 0.25 misses on openalpr-eu
@@ -43,7 +66,7 @@ class PipelineConfig:
     @classmethod
     def from_env(cls) -> PipelineConfig:
         models = os.environ.get("PLATES_MODELS_DIR")
-        return cls(models_dir=Path(models) if models else None)
+        return cls(models_dir=Path(models) if models else None, reader=reader_from_env())
 
 
 def _geometric_mean(log_likelihood: float, length: int) -> float:
@@ -67,19 +90,28 @@ class Pipeline:
                 confidence=self.config.detection_threshold,
                 max_detections=self.config.max_plates,
             )
-        if reader is None:
+        self.detector = detector
+        self.reader = reader or self._load_reader(root)
+        self.corrector = FormatCorrector(self.reader.alphabet)
+        self.version = engine_version(self.config.reader)
+        self._lock = threading.Lock()
+
+    def _load_reader(self, root: Path):
+        if self.config.reader not in READERS:
+            raise PlatesError(f"unknown reader {self.config.reader!r}; choose one of {', '.join(READERS)}")
+        folder = hub.model_path(READERS[self.config.reader][0], root)
+        options = {"threads": self.config.reader_threads, "beam_width": self.config.beam_width}
+        if self.config.reader == "ppocrv4":
             from .readers.paddle_rec import PaddleRecReader
 
-            reader = PaddleRecReader(
-                hub.model_path("ppocrv4_rec", root),
-                threads=self.config.reader_threads,
-                beam_width=self.config.beam_width,
+            return PaddleRecReader(folder, **options)
+        from .readers.onnx_rec import OnnxRecReader
+
+        if self.config.reader == "platelens":  # trained at a fixed 48 x 192 input
+            return OnnxRecReader(
+                folder / "platelens_rec.onnx", name="platelens-rec", min_width=192, max_width=192, **options
             )
-        self.detector = detector
-        self.reader = reader
-        self.corrector = FormatCorrector(reader.alphabet)
-        self.version = ENGINE_VERSION
-        self._lock = threading.Lock()
+        return OnnxRecReader(folder / "PP-OCRv6_rec_small.onnx", name="ppocrv6-rec", **options)
 
     def recognize(
         self,
@@ -119,13 +151,53 @@ class Pipeline:
         if not detections:
             return []
         crops = [self._crop(rgb, d) for d in detections]
-        raws = self.reader.read_raw(crops)
+        raws = self.read_raw(crops)
         results = []
         for detection, crop, raw in zip(detections, crops, raws, strict=True):
             result = self._result(detection, crop, raw, regions, mode)
             if result is not None:
                 results.append(result)
         return results
+
+    def read_raw(self, crops: list[np.ndarray]) -> list[RawReading]:
+        """Read plate crops in one batch. A crop that looks like two text rows is also read row by row;
+        the rows' CTC matrices, joined top then bottom, make the two-row reading. It is kept when it is
+        as confident as reading the crop as one row, or holds more characters (read as one row, a
+        two-row plate often gives one of its rows, confidently)."""
+        rows = [split_rows(c) for c in crops]
+        batch = list(crops) + [part for pair in rows if pair for part in pair]
+        raws = self.reader.read_raw(batch)
+        out, extra = [], len(crops)
+        for one_row, pair in zip(raws[: len(crops)], rows, strict=True):
+            if pair is None:
+                out.append(one_row)
+                continue
+            top, bottom = raws[extra], raws[extra + 1]
+            extra += 2
+            gap = np.zeros((1, top.emissions.shape[1]), dtype=top.emissions.dtype)
+            gap[0, BLANK] = 1.0  # keeps a character ending the top row apart from the same one below
+            joined = RawReading(
+                np.concatenate([top.emissions, gap, bottom.emissions]),
+                self.reader.alphabet,
+                self.config.beam_width,
+            )
+            two_rows = (
+                top.text.strip(SEPARATOR)
+                and bottom.text.strip(SEPARATOR)
+                and (
+                    joined.confidence >= one_row.confidence
+                    or len(joined.text.replace(SEPARATOR, "")) > len(one_row.text.replace(SEPARATOR, ""))
+                )
+            )
+            out.append(joined if two_rows else one_row)
+        return out
+
+    def read_crops(self, crops: list[np.ndarray], regions: tuple[str, ...] = ()) -> list[Decision]:
+        """The plate each crop (already cut to the plate) reads as, after format correction."""
+        return [
+            self.corrector.decide(raw.emissions, raw.text, [text for text, _ in raw.beams], regions)
+            for raw in self.read_raw(crops)
+        ]
 
     def _crop(self, rgb: np.ndarray, detection: Detection) -> np.ndarray:
         box = detection.box
@@ -190,4 +262,4 @@ def get_pipeline(config: PipelineConfig | None = None) -> Pipeline:
         return _pipeline
 
 
-__all__ = ["ENGINE_VERSION", "Pipeline", "PipelineConfig", "get_pipeline"]
+__all__ = ["ENGINE_VERSION", "READERS", "Pipeline", "PipelineConfig", "get_pipeline"]

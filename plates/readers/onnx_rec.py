@@ -12,19 +12,9 @@ import numpy as np
 import onnxruntime as ort
 
 from ..base import Candidate, Reader, Reading
-from ..ctc import SEPARATOR, Alphabet, beam_search, greedy
+from ..ctc import SEPARATOR, Alphabet, RawReading
 
 INPUT_HEIGHT = 48
-
-
-class RawReading:
-    """Greedy text plus what format correction needs: the reduced CTC matrix and beam alternatives."""
-
-    def __init__(self, emissions: np.ndarray, alphabet: Alphabet, beam_width: int):
-        self.emissions = emissions
-        labels, self.confidence = greedy(emissions)
-        self.text = alphabet.text(labels)
-        self.beams = [(alphabet.text(lab), score) for lab, score in beam_search(emissions, beam_width)]
 
 
 def preprocess(crops: list[np.ndarray], min_width: int, max_width: int) -> np.ndarray:

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from ..base import Candidate, Reader, Reading
-from ..ctc import SEPARATOR, Alphabet, beam_search, greedy
+from ..ctc import SEPARATOR, Alphabet, RawReading
 
 os.environ.setdefault("KMP_BLOCKTIME", "0")  # Paddle's OpenMP threads must not spin against onnxruntime
 os.environ.setdefault("FLAGS_logtostderr", "0")
@@ -47,16 +47,6 @@ def release_signals() -> None:
             handler = signal.getsignal(sig)
             if handler is not None:
                 signal.signal(sig, handler)
-
-
-class RawReading:
-    """Greedy text plus what format correction needs: the reduced CTC matrix and beam alternatives."""
-
-    def __init__(self, emissions: np.ndarray, alphabet: Alphabet, beam_width: int):
-        self.emissions = emissions
-        labels, self.confidence = greedy(emissions)
-        self.text = alphabet.text(labels)
-        self.beams = [(alphabet.text(lab), score) for lab, score in beam_search(emissions, beam_width)]
 
 
 def preprocess(crops: list[np.ndarray]) -> np.ndarray:

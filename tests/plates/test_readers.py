@@ -1,0 +1,41 @@
+"""The selectable plate readers (PLATES_READER): each installed one reads a plate crop through the same
+CTC decoding and correction; two-row plates read top row then bottom row."""
+
+import pytest
+
+from plates import hub
+from plates.errors import PlatesError
+from plates.pipeline import READERS, Pipeline, PipelineConfig, engine_version, reader_from_env
+from tests.support.synth import one_row_plate, two_row_plate
+
+
+def installed(name: str) -> bool:
+    return (hub.models_dir() / READERS[name][0] / hub.MANIFEST).is_file()
+
+
+def test_engine_version_names_the_reader():
+    assert engine_version("platelens").startswith("platedet-0.0.2+platelens-rec-")
+    assert "+ppocrv6-rec+" in engine_version("ppocrv6")
+
+
+def test_an_unknown_reader_setting_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("PLATES_READER", "tesseract")
+    with pytest.raises(PlatesError, match="PLATES_READER='tesseract' is not one of platelens, ppocrv6"):
+        reader_from_env()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["platelens", "ppocrv6"])
+def test_onnx_readers_read_a_plate_crop(pipeline, name):
+    if not installed(name):
+        pytest.skip(f"{name} not installed (python -m plates models install)")
+    engine = Pipeline(PipelineConfig(reader=name), detector=pipeline.detector)
+    assert engine.version == engine_version(name)
+    decisions = engine.read_crops([one_row_plate("AB12CDE"), one_row_plate("KMBORAK")])
+    assert [d.plate for d in decisions] == ["AB12CDE", "KMBORAK"]
+
+
+@pytest.mark.slow
+def test_a_two_row_plate_reads_top_then_bottom(pipeline):
+    decisions = pipeline.read_crops([two_row_plate("AB12", "CDE"), two_row_plate("KL3", "B8K")])
+    assert [d.plate for d in decisions] == ["AB12CDE", "KL3B8K"]
