@@ -3,10 +3,13 @@ decoding, and the log-likelihood of a given string (used to score format correct
 
 from __future__ import annotations
 
+import abc
 import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from .base import Candidate, Reader, Reading
 
 LATIN = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 # Province / special characters of Chinese plates, kept when the recognizer reads them.
@@ -57,6 +60,32 @@ class RawReading:
         labels, self.confidence = greedy(emissions)
         self.text = alphabet.text(labels)
         self.beams = [(alphabet.text(lab), score) for lab, score in beam_search(emissions, beam_width)]
+
+
+class CtcReader(Reader):
+    """A CTC recognizer whose per-step softmax is reduced to the plate alphabet."""
+
+    alphabet: Alphabet
+    beam_width: int
+
+    @abc.abstractmethod
+    def probabilities(self, crops: list[np.ndarray]) -> np.ndarray:
+        """(N, T, classes) softmax of the recognizer for a batch of RGB crops."""
+
+    def read_raw(self, crops: list[np.ndarray]) -> list[RawReading]:
+        if not crops:
+            return []
+        probs = self.probabilities(crops)
+        return [RawReading(self.alphabet.reduce(p), self.alphabet, self.beam_width) for p in probs]
+
+    def read(self, crops: list[np.ndarray]) -> list[Reading]:
+        readings = []
+        for raw in self.read_raw(crops):
+            candidates = tuple(
+                Candidate(text.replace(SEPARATOR, ""), math.exp(score)) for text, score in raw.beams
+            )
+            readings.append(Reading(raw.text.replace(SEPARATOR, ""), raw.confidence, candidates))
+        return readings
 
 
 def greedy(probs: np.ndarray) -> tuple[list[int], float]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from . import __version__, hub
@@ -53,7 +54,7 @@ class PipelineConfig:
     models_dir: Path | None = None  # default: $PLATES_MODELS_DIR or ./models
     reader: str = DEFAULT_READER  # a key of READERS; from_env reads $PLATES_READER
     detector_threads: int = 2
-    reader_threads: int = 1
+    reader_threads: int = 2  # onnxruntime readers; the Paddle reader always runs 1 thread
     detection_threshold: float = 0.1  # measured: 0.1 finds 2 of the 4 plates 0.25 misses on openalpr-eu
     ocr_threshold: float = 0.0
     max_plates: int = 10
@@ -104,12 +105,18 @@ class Pipeline:
         if self.config.reader == "ppocrv4":
             from .readers.paddle_rec import PaddleRecReader
 
-            return PaddleRecReader(folder, **options)
+            # More Paddle threads spin after each call and slow onnxruntime in the same process.
+            return PaddleRecReader(folder, **(options | {"threads": 1}))
         from .readers.onnx_rec import OnnxRecReader
 
-        if self.config.reader == "platelens":  # trained at a fixed 48 x 192 input
+        if self.config.reader == "platelens":  # trained at a fixed 48 x 192 input, area-resampled
             return OnnxRecReader(
-                folder / "platelens_rec.onnx", name="platelens-rec", min_width=192, max_width=192, **options
+                folder / "platelens_rec.onnx",
+                name="platelens-rec",
+                min_width=192,
+                max_width=192,
+                interpolation=cv2.INTER_AREA,
+                **options,
             )
         return OnnxRecReader(folder / "PP-OCRv6_rec_small.onnx", name="ppocrv6-rec", **options)
 

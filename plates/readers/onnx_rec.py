@@ -11,21 +11,23 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-from ..base import Candidate, Reader, Reading
-from ..ctc import SEPARATOR, Alphabet, RawReading
+from ..ctc import Alphabet, CtcReader
 
 INPUT_HEIGHT = 48
 
 
-def preprocess(crops: list[np.ndarray], min_width: int, max_width: int) -> np.ndarray:
-    """RGB crops -> recognizer input: BGR, height 48, each resized to its aspect ratio (at most max_width
-    wide, squeezed beyond), padded right to a shared width of at least min_width, (x/255 - 0.5) / 0.5."""
+def preprocess(
+    crops: list[np.ndarray], min_width: int, max_width: int, interpolation: int = cv2.INTER_LINEAR
+) -> np.ndarray:
+    """RGB crops -> PaddleOCR's recognizer input: BGR, height 48, each resized to its aspect ratio (at
+    most max_width wide, squeezed beyond), padded right to a shared width of at least min_width,
+    (x/255 - 0.5) / 0.5."""
     ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
     width = int(min(max_width, max(min_width, math.ceil(INPUT_HEIGHT * max(ratios)))))
     batch = np.zeros((len(crops), 3, INPUT_HEIGHT, width), dtype=np.float32)
     for i, (crop, ratio) in enumerate(zip(crops, ratios, strict=True)):
         w = int(min(width, math.ceil(INPUT_HEIGHT * ratio)))
-        resized = cv2.resize(crop[:, :, ::-1], (max(w, 1), INPUT_HEIGHT), interpolation=cv2.INTER_AREA)
+        resized = cv2.resize(crop[:, :, ::-1], (max(w, 1), INPUT_HEIGHT), interpolation=interpolation)
         batch[i, :, :, : resized.shape[1]] = (resized.astype(np.float32) / 255.0 - 0.5).transpose(
             2, 0, 1
         ) / 0.5
@@ -39,7 +41,7 @@ def model_characters(session: ort.InferenceSession) -> list[str]:
     return meta["character"].splitlines()
 
 
-class OnnxRecReader(Reader):
+class OnnxRecReader(CtcReader):
     def __init__(
         self,
         model_file: str | Path,
@@ -49,6 +51,7 @@ class OnnxRecReader(Reader):
         beam_width: int = 8,
         min_width: int = 192,
         max_width: int = 320,
+        interpolation: int = cv2.INTER_LINEAR,
     ):
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -62,23 +65,8 @@ class OnnxRecReader(Reader):
         self.beam_width = beam_width
         self.min_width = min_width
         self.max_width = max_width
+        self.interpolation = interpolation
 
     def probabilities(self, crops: list[np.ndarray]) -> np.ndarray:
-        """(N, T, classes) softmax of the recognizer for a batch of RGB crops."""
-        batch = preprocess(crops, self.min_width, self.max_width)
+        batch = preprocess(crops, self.min_width, self.max_width, self.interpolation)
         return self.session.run(None, {self.input_name: batch})[0]
-
-    def read_raw(self, crops: list[np.ndarray]) -> list[RawReading]:
-        if not crops:
-            return []
-        probs = self.probabilities(crops)
-        return [RawReading(self.alphabet.reduce(p), self.alphabet, self.beam_width) for p in probs]
-
-    def read(self, crops: list[np.ndarray]) -> list[Reading]:
-        readings = []
-        for raw in self.read_raw(crops):
-            candidates = tuple(
-                Candidate(text.replace(SEPARATOR, ""), math.exp(score)) for text, score in raw.beams
-            )
-            readings.append(Reading(raw.text.replace(SEPARATOR, ""), raw.confidence, candidates))
-        return readings

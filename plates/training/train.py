@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -29,6 +30,7 @@ from .graph import OnnxRecognizer
 
 TRUNK_OUTPUT = "p2o.pd_op.pool2d.1.0"  # last backbone tensor of PP-OCRv6_rec_small (N x 384 x 1 x W/8)
 WIDTH = 192  # input width the reader runs at (plates are short; 24 CTC steps)
+INTERPOLATION = cv2.INTER_AREA  # what the reader resizes crops with, in training and in the engine
 
 
 @dataclass
@@ -53,7 +55,7 @@ def _trunk(model: onnx.ModelProto, threads: int) -> ort.InferenceSession:
 def _features(session: ort.InferenceSession, images: list[np.ndarray], desc: str) -> torch.Tensor:
     out = []
     for i in tqdm(range(0, len(images), 32), desc=desc, unit="batch", mininterval=30):
-        batch = preprocess(images[i : i + 32], WIDTH, WIDTH)
+        batch = preprocess(images[i : i + 32], WIDTH, WIDTH, INTERPOLATION)
         out.append(torch.from_numpy(session.run(None, {"x": batch})[0]).half())
     return torch.cat(out) if out else torch.zeros((0, 384, 1, WIDTH // 8), dtype=torch.float16)
 

@@ -30,8 +30,8 @@ def test_missing_models_name_the_install_command(tmp_path):
 
 def test_installed_models_verify_and_reinstall_is_a_no_op():
     root = hub.models_dir()
-    assert hub.verify_all(root) == {"platedet": "ok", "ppocrv4_rec": "ok"}
-    assert hub.install_all(root) == {"platedet": False, "ppocrv4_rec": False}
+    assert hub.verify_all(root) == dict.fromkeys(hub.MODELS, "ok")
+    assert hub.install_all(root) == dict.fromkeys(hub.MODELS, False)
 
 
 def test_paddle_config_names_the_model_and_dictionary():

@@ -33,12 +33,20 @@ def tiny_datasets(root):
     br_val = sorted(data.validation_files("br"))[0]
     us = [(us_val, "ak", "ABC123"), ("ak1.jpg", "ak", "XYZ789"), ("ca1.jpg", "ca", "7KLM042")]
     br = [(br_val, br_val.split("_")[0], "x"), ("QQQ1234_0.jpg", "QQQ1234", "x")]
-    write_crops(root / "plate-crops-us", ["file", "state", "plate"], us, [data.render_font_plate(r[2], rng) for r in us])
     write_crops(
-        root / "plate-crops-br", ["file", "plate", "source_name"], br, [data.render_font_plate(r[1], rng) for r in br]
+        root / "plate-crops-us",
+        ["file", "state", "plate"],
+        us,
+        [data.render_font_plate(r[2], rng) for r in us],
+    )
+    write_crops(
+        root / "plate-crops-br",
+        ["file", "plate", "source_name"],
+        br,
+        [data.render_font_plate(r[1], rng) for r in br],
     )
     glyphs = [(f"{c}/{ch}_0.jpg", c, ch) for c in ("gb", "br") for ch in "AB12"]
-    for file, _, ch in glyphs:
+    for file, _, _ in glyphs:
         (root / "plate-glyphs" / file.split("/")[0]).mkdir(parents=True, exist_ok=True)
     write_crops(
         root / "plate-glyphs",
