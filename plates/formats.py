@@ -76,7 +76,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_ORDER = tuple(FORMATS)
 # Regions whose patterns admit many strings (variable lengths): fitting one is weak evidence.
-LOOSE = frozenset({"de", "at", "ch", "ie", "hu", "se", "fi", "pt"})
+LOOSE = frozenset({"de", "at", "ch", "ie", "hu", "se", "fi", "pt", "nl"})
 # Regions whose formats are too many and too varied (vanity plates) to be evidence at all.
 NO_PRIOR = frozenset({"us"})
 LOOSE_PATTERNS = frozenset(FORMATS["gb"][1:] + FORMATS["fr"][1:] + FORMATS["es"][1:])
@@ -85,7 +85,7 @@ TO_DIGIT = {"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2", "S": "5"
 TO_LETTER = {"0": "OD", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"}
 # How much of a look-alike's probability a character may borrow when its reading is scored: the most a
 # swap against a certain glyph can cost is -log(share) nats, which the format prior must outweigh.
-BORROW = {frozenset("O0"): math.exp(-1.5), frozenset("I1"): math.exp(-1.5)}
+BORROW = {frozenset("O0"): math.exp(-2.5), frozenset("I1"): math.exp(-2.5)}
 BORROW_OTHER = math.exp(-4.0)
 LOOKALIKES: dict[str, str] = {}
 for letter, digit in TO_DIGIT.items():

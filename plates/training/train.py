@@ -133,6 +133,21 @@ def evaluate(model: OnnxRecognizer, cache: Cached, symbols: str) -> dict[str, fl
     return {g: sum(h) / len(h) for g, h in sorted(hits.items())}
 
 
+def head_rows(dictionary: list[str], symbols: str) -> list[int]:
+    """Columns of the base model's output kept for the plate alphabet: blank, the symbols, space."""
+    return [0] + [dictionary.index(c) + 1 for c in symbols] + [len(dictionary) + 1]
+
+
+def export_checkpoint(base_model: Path, checkpoint: Path, out: Path) -> None:
+    """Write the ONNX reader for a saved checkpoint (the trained neck and head on the base model)."""
+    template = onnx.load(str(base_model))
+    dictionary = next(p.value for p in template.metadata_props if p.key == "character").splitlines()
+    symbols = plate_characters(dictionary)
+    model = OnnxRecognizer(template, head_rows=head_rows(dictionary, symbols), start=TRUNK_OUTPUT)
+    model.load_state_dict(torch.load(checkpoint))
+    onnx.save(model.eval().export(template, symbols), str(out))
+
+
 def train(
     data_root: Path,
     out_dir: Path,
@@ -161,7 +176,6 @@ def train(
     template = onnx.load(str(base_model))
     dictionary = next(p.value for p in template.metadata_props if p.key == "character").splitlines()
     symbols = plate_characters(dictionary)
-    head_rows = [0] + [dictionary.index(c) + 1 for c in symbols] + [len(dictionary) + 1]
     session = _trunk(template, threads)
     val = build_cache(session, validation_samples(data_root, limit), "validation features")
     train_cache = build_cache(
@@ -172,7 +186,7 @@ def train(
         "training features",
     )
     del session
-    model = OnnxRecognizer(template, head_rows=head_rows, start=TRUNK_OUTPUT)
+    model = OnnxRecognizer(template, head_rows=head_rows(dictionary, symbols), start=TRUNK_OUTPUT)
     index = {c: i + 1 for i, c in enumerate(symbols)}
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     history = [

@@ -72,12 +72,16 @@ def test_reachable_swaps_lookalikes_by_position():
         # The recognizer leaves room for the look-alike and a format wants it: corrected.
         ("A812CDE", {1: ("B", 0.3)}, (), "AB12CDE"),
         ("AB1ZCDE", {3: ("2", 0.3)}, (), "AB12CDE"),
-        ("BA3020Z", None, (), "BA302OZ"),  # O/0 are often one glyph: the format decides
+        ("BA3020Z", {5: ("O", 0.2)}, (), "BA302OZ"),
         ("AB12CDE", None, (), "AB12CDE"),  # already fits: untouched
         # Confident glyphs are kept, format or not.
         ("A812CDE", None, (), "A812CDE"),
         ("KMBORAK", None, (), "KMBORAK"),  # a vanity plate is not forced into LLDDLLL
         ("KMBORAK", None, ("gb",), "KMBORAK"),
+        ("BA3020Z", None, (), "BA3020Z"),
+        # O/0 and I/1 are often one glyph: a hinted region's format decides them.
+        ("BA3020Z", None, ("sk",), "BA302OZ"),
+        ("1O41608", None, ("cz",), "1O41608"),  # fits the hinted format already
         ("ABCS234", None, ("us",), "ABCS234"),
         # A region hint raises its formats' prior: a weakly supported swap then wins.
         ("AB1ZCDE", {3: ("2", 0.08)}, (), "AB1ZCDE"),
