@@ -1,0 +1,1 @@
+"""Digital asset management: uploaded images as assets, their plate readings and human review."""

@@ -10,8 +10,9 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from platelens.errors import ServiceError
+
 from . import services
-from .errors import ServiceError
 from .models import Asset, PlateReading
 
 
@@ -62,7 +63,7 @@ class ReadingInline(admin.TabularInline):
     can_delete = False
     fields = [
         "crop",
-        "plate",
+        "read",
         "score",
         "dscore",
         "region_code",
@@ -72,7 +73,7 @@ class ReadingInline(admin.TabularInline):
         "reviewer",
         "reviewed_at",
     ]
-    readonly_fields = ["crop", "plate", "score", "dscore", "region_code", "color", "reviewer", "reviewed_at"]
+    readonly_fields = ["crop", "read", "score", "dscore", "region_code", "color", "reviewer", "reviewed_at"]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -80,6 +81,10 @@ class ReadingInline(admin.TabularInline):
     @admin.display(description="plate crop")
     def crop(self, reading: PlateReading) -> str:
         return _crop_html(reading)
+
+    @admin.display(description="plate (as read)")
+    def read(self, reading: PlateReading) -> str:
+        return reading.display_read
 
 
 class ReviewStateFilter(admin.SimpleListFilter):
@@ -174,7 +179,7 @@ class AssetAdmin(admin.ModelAdmin):
 
     @admin.display(description="plates")
     def plates(self, asset: Asset) -> str:
-        plates = [r.effective_plate for r in asset.readings.all() if r.effective_plate]
+        plates = [r.display_plate for r in asset.readings.all() if r.display_plate]
         return format_html_join(" ", "<code>{}</code>", ((p,) for p in plates)) or "-"
 
     def save_model(self, request, obj: Asset, form, change: bool) -> None:
@@ -233,7 +238,7 @@ class AssetAdmin(admin.ModelAdmin):
 @admin.register(PlateReading)
 class PlateReadingAdmin(admin.ModelAdmin):
     form = ReviewForm
-    list_display = ["crop", "plate", "score", "review_status", "corrected_plate", "asset_link", "reviewer"]
+    list_display = ["crop", "read", "score", "review_status", "corrected_plate", "asset_link", "reviewer"]
     list_display_links = ["crop"]
     list_editable = ["review_status", "corrected_plate"]
     list_filter = ["review_status", "asset__status", "asset__camera_id", "created_on", "region_code", "color"]
@@ -243,7 +248,7 @@ class PlateReadingAdmin(admin.ModelAdmin):
     fields = [
         "crop",
         "asset_link",
-        "plate",
+        "read",
         "score",
         "dscore",
         "box",
@@ -267,6 +272,10 @@ class PlateReadingAdmin(admin.ModelAdmin):
     @admin.display(description="plate crop")
     def crop(self, reading: PlateReading) -> str:
         return _crop_html(reading)
+
+    @admin.display(description="plate (as read)", ordering="plate")
+    def read(self, reading: PlateReading) -> str:
+        return reading.display_read
 
     @admin.display(description="asset")
     def asset_link(self, reading: PlateReading) -> str:

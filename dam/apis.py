@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
-
-from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from platelens import edge
+from platelens.errors import ServiceError
+
 from . import selectors, services
-from .errors import ServiceError
 from .filters import AssetFilter
 from .serializers import (
     AssetCreatedSerializer,
@@ -30,66 +25,21 @@ from .serializers import (
     ReadingSerializer,
 )
 
-_DATA_URL = re.compile(r"^data:[\w/+.-]*;base64,", re.IGNORECASE)
-# Multipart boundaries and the other fields of an upload request.
-BODY_OVERHEAD_BYTES = 64 * 1024
-
-
-class PerUserRateThrottle(UserRateThrottle):
-    """DRF's per-user throttle, reading the rate when asked so that settings changes apply."""
-
-    def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-
-def max_body_bytes() -> int:
-    """The largest request body an upload may need: the file as base64 plus the other fields."""
-    return settings.PLATELENS_MAX_UPLOAD_BYTES * 4 // 3 + BODY_OVERHEAD_BYTES
-
-
-def reject_oversize_body(request) -> None:
-    """Refuse an oversize upload from its Content-Length, before the body is read."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > max_body_bytes():
-        raise ServiceError(
-            "file_too_large",
-            f"The request has {length} bytes; uploads are limited to {settings.PLATELENS_MAX_UPLOAD_BYTES} bytes.",
-            status=413,
-        )
-
-
-def decode_base64_image(text: str) -> bytes:
-    payload = _DATA_URL.sub("", text.strip())
-    payload = re.sub(r"\s+", "", payload)
-    try:
-        return base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ServiceError("invalid_base64", "The image field is not valid base64.") from exc
-
 
 def uploaded_bytes(validated: dict) -> tuple[bytes, str]:
     """The upload's bytes and file name, from multipart `file` or base64 `image`."""
     upload = validated.get("file")
     if upload is not None:
-        if upload.size is not None and upload.size > settings.PLATELENS_MAX_UPLOAD_BYTES:
-            raise ServiceError(
-                "file_too_large",
-                f"The file has {upload.size} bytes; the limit is {settings.PLATELENS_MAX_UPLOAD_BYTES} bytes.",
-                status=413,
-            )
-        return upload.read(), upload.name or ""
+        return edge.read_upload(upload), upload.name or ""
     if "image" in validated:
-        return decode_base64_image(validated["image"]), ""
+        return edge.decode_base64(validated["image"], field="image"), ""
     raise ServiceError(
         "missing_file", "Send the image as multipart field `file` or base64 JSON field `image`."
     )
 
 
 class DamAPIView(GenericAPIView):
-    throttle_classes = [PerUserRateThrottle]
+    throttle_classes = [edge.PerUserRateThrottle]
 
     def get_asset(self):
         return selectors.asset_get(user=self.request.user, request_uuid=self.kwargs["request_uuid"])
@@ -134,7 +84,7 @@ class AssetListCreateApi(DamAPIView):
         },
     )
     def post(self, request):
-        reject_oversize_body(request)
+        edge.reject_oversize_body(request)
         upload = AssetUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         data, filename = uploaded_bytes(upload.validated_data)

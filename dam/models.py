@@ -6,6 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from plates import display
+from plates.base import BoundingBox
+
 
 def asset_upload_to(instance: "Asset", filename: str) -> str:
     # Content-addressed path: the sha1 names the file; the original name is kept in a column.
@@ -102,5 +105,20 @@ class PlateReading(models.Model):
         return self.plate
 
     @property
-    def is_reviewed(self) -> bool:
-        return self.review_status != self.Review.UNREVIEWED
+    def display_plate(self) -> str:
+        """The effective plate as its country prints it (`AB12 CDE`), for people; empty when rejected."""
+        plate = self.effective_plate
+        return display.display_plate(plate, self.region_code) if plate else ""
+
+    @property
+    def display_read(self) -> str:
+        """What the model read, as its country prints it."""
+        return display.display_plate(self.plate, self.region_code)
+
+    @property
+    def bounding_box(self) -> BoundingBox | None:
+        """The stored box JSON as the engine's type; None when missing or malformed (older rows)."""
+        try:
+            return BoundingBox(*(int(self.box[k]) for k in ("xmin", "ymin", "xmax", "ymax")))
+        except (KeyError, TypeError, ValueError):
+            return None

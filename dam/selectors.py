@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.db.models import Prefetch, QuerySet
 
 import platelens
+from platelens.errors import ServiceError
 
-from .errors import ServiceError
 from .filters import AssetFilter
 from .models import Asset, PlateReading
 
@@ -58,57 +59,43 @@ def asset_readings(asset: Asset) -> list[PlateReading]:
 
 
 def asset_plate_numbers(asset: Asset) -> list[str]:
-    """The asset's plates as the truth stands: corrections applied, rejected readings dropped."""
+    """The asset's plates as the truth stands (corrections applied, rejected readings dropped), written as
+    their country prints them."""
     plates: list[str] = []
     for reading in asset_readings(asset):
-        plate = reading.effective_plate
+        plate = reading.display_plate
         if plate and plate not in plates:
             plates.append(plate)
     return plates
-
-
-def reading_result(reading: PlateReading) -> dict:
-    """One stored reading in the engine's per-result shape (Plate Recognizer), correction applied."""
-    plate = reading.effective_plate
-    candidates = list(reading.candidates or [])
-    if reading.review_status == PlateReading.Review.CORRECTED:
-        score = 1.0
-        candidates = [{"plate": plate, "score": 1.0}] + [c for c in candidates if c.get("plate") != plate]
-    else:
-        score = reading.score
-    return {
-        "plate": plate,
-        "score": score,
-        "dscore": reading.dscore,
-        "box": reading.box,
-        "polygon": reading.polygon,
-        "region": {"code": reading.region_code, "score": reading.region_score},
-        "color": reading.color,
-        "candidates": candidates,
-    }
-
-
-def asset_results(asset: Asset) -> list[dict]:
-    """Stored readings in the engine's per-result shape; rejected readings are left out."""
-    return [
-        reading_result(r) for r in asset_readings(asset) if r.review_status != PlateReading.Review.REJECTED
-    ]
 
 
 def asset_file_path(asset: Asset) -> str:
     return asset.file.url if asset.file else ""
 
 
-def asset_metadata(asset: Asset) -> dict:
-    """The asset's metadata in the Scaleflex Visual AI shape."""
+def metadata_body(
+    *, request_uuid: str | None, created_on: dt.datetime, sha1: str, file_path: str, plate_numbers: list[str]
+) -> dict:
+    """Metadata in the Scaleflex Visual AI shape (the DAM's metadata API and compat's Scaleflex endpoint)."""
     return {
         "status": "success",
         "version": platelens.__version__,
         "result": {
-            "request_uuid": str(asset.request_uuid),
-            "created_on": asset.created_on.isoformat(),
-            "sha1": asset.sha1,
-            "file_path": asset_file_path(asset),
-            "plate_number": asset_plate_numbers(asset),
+            "request_uuid": request_uuid,
+            "created_on": created_on.isoformat(),
+            "sha1": sha1,
+            "file_path": file_path,
+            "plate_number": plate_numbers,
         },
     }
+
+
+def asset_metadata(asset: Asset) -> dict:
+    """The asset's metadata in the Scaleflex Visual AI shape."""
+    return metadata_body(
+        request_uuid=str(asset.request_uuid),
+        created_on=asset.created_on,
+        sha1=asset.sha1,
+        file_path=asset_file_path(asset),
+        plate_numbers=asset_plate_numbers(asset),
+    )

@@ -20,6 +20,9 @@ class ReadingSerializer(serializers.ModelSerializer):
     effective_plate = serializers.CharField(
         read_only=True, help_text="The truth: correction, or '' if rejected."
     )
+    display_plate = serializers.CharField(
+        read_only=True, help_text="effective_plate as its country prints it (AB12 CDE), for people."
+    )
     reviewer = serializers.CharField(source="reviewer.username", default=None, read_only=True)
 
     class Meta:
@@ -29,6 +32,7 @@ class ReadingSerializer(serializers.ModelSerializer):
             "index",
             "plate",
             "effective_plate",
+            "display_plate",
             "score",
             "dscore",
             "box",
@@ -51,7 +55,9 @@ class ReadingSerializer(serializers.ModelSerializer):
 
 class AssetSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True)
-    plate_numbers = serializers.SerializerMethodField(help_text="Effective plates (corrections applied).")
+    plate_numbers = serializers.SerializerMethodField(
+        help_text="Effective plates (corrections applied), as their country prints them."
+    )
     readings = ReadingSerializer(many=True, read_only=True)
     file_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
@@ -96,9 +102,15 @@ class AssetCreatedSerializer(AssetSerializer):
         read_only=True,
         help_text="True when these bytes were already uploaded: the existing asset is returned.",
     )
+    updated_fields = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="On a duplicate: the capture facts (camera_id, timestamp) this upload sent that replaced "
+        "the stored ones; facts not sent are kept. Empty for a new asset.",
+    )
 
     class Meta(AssetSerializer.Meta):
-        fields = ["duplicate", *AssetSerializer.Meta.fields]
+        fields = ["duplicate", "updated_fields", *AssetSerializer.Meta.fields]
         read_only_fields = fields
 
 

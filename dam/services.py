@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import re
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Any
 
@@ -20,24 +20,38 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from plates.base import box_iou
+from platelens import edge
+from platelens.errors import ServiceError
+from plates.base import Recognition, RecognizeOptions
 from plates.errors import ImageError, PlatesError
 from plates.images import decode_image
+from plates.text import normalize
 
-from .errors import ServiceError
 from .models import Asset, PlateReading
-from .signals import assets_changed, assets_deleted
+from .signals import asset_recognized, assets_changed, assets_deleted
 
 logger = logging.getLogger(__name__)
 
 # A new model reading that overlaps a human-reviewed one this much is the same plate: the review wins.
 SAME_PLATE_IOU = 0.5
-_PLATE_JUNK = re.compile(r"[\s\-_.·]+")
 
 
 def normalize_plate(text: str) -> str:
-    """Plates are stored as the engine writes them: lower-case, no spaces or separators."""
-    return _PLATE_JUNK.sub("", text or "").lower()
+    """The stored form of a plate: plates.text.normalize in lower case, as the engine writes plates."""
+    return normalize(text).lower()
+
+
+@dataclass(frozen=True)
+class ImageRecognition:
+    """One recognition as every consumer sees it (compat's answers and webhooks, the asset_recognized
+    signal): the engine result and where it came from."""
+
+    owner: Any
+    asset: Asset | None  # None when the image was not stored
+    result: Recognition
+    engine_version: str
+    camera_id: str
+    timestamp: dt.datetime  # when the image was taken, or when it was recognized when unknown
 
 
 def _coerce_timestamp(timestamp: dt.datetime | str | None) -> dt.datetime | None:
@@ -78,12 +92,10 @@ def asset_create(
     enqueue: bool = True,
 ) -> tuple[Asset, bool]:
     """Store uploaded bytes as an asset of `owner`. Returns (asset, created); the same bytes uploaded again
-    by the same owner return (existing asset, False) without a second copy or a second recognition."""
-    max_bytes = settings.PLATELENS_MAX_UPLOAD_BYTES
-    if len(data) > max_bytes:
-        raise ServiceError(
-            "file_too_large", f"The file has {len(data)} bytes; the limit is {max_bytes} bytes.", status=413
-        )
+    by the same owner return (existing asset, False) without a second copy or a second recognition. The
+    capture facts sent with a re-upload (a non-empty camera_id, a timestamp) replace the stored ones; the
+    asset's `updated_fields` names those that changed (empty for a new asset)."""
+    edge.check_upload_size(len(data))
     try:
         decoded = decode_image(data, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS)
     except ImageError as exc:
@@ -93,7 +105,7 @@ def asset_create(
 
     existing = Asset.objects.filter(owner=owner, sha1=sha1).first()
     if existing is not None:
-        return existing, False
+        return _capture_facts_update(existing, camera_id=camera_id, timestamp=timestamp), False
 
     asset = Asset(
         owner=owner,
@@ -123,8 +135,24 @@ def asset_create(
         existing = Asset.objects.filter(owner=owner, sha1=sha1).first()
         if existing is None:
             raise
-        return existing, False
+        return _capture_facts_update(existing, camera_id=camera_id, timestamp=timestamp), False
+    asset.updated_fields = []
     return asset, True
+
+
+def _capture_facts_update(asset: Asset, *, camera_id: str, timestamp: dt.datetime | None) -> Asset:
+    """A re-upload's capture facts win over the stored ones (the latest upload says where and when the
+    photo was taken); facts it does not send are kept."""
+    changes: dict[str, Any] = {}
+    camera_id = (camera_id or "").strip()
+    if camera_id and camera_id != asset.camera_id:
+        changes["camera_id"] = camera_id
+    if timestamp is not None and timestamp != asset.timestamp:
+        changes["timestamp"] = timestamp
+    if changes:
+        asset = asset_update(asset=asset, **changes)
+    asset.updated_fields = sorted(changes)
+    return asset
 
 
 def _set_status(asset: Asset, status: str, **fields: Any) -> None:
@@ -138,77 +166,164 @@ def _set_status(asset: Asset, status: str, **fields: Any) -> None:
 
 
 @transaction.atomic
-def readings_record(*, asset: Asset, result: dict, model_version: str) -> list[PlateReading]:
-    """Replace the model's readings of `asset` with `result["results"]`. Human-reviewed readings are kept
+def readings_record(*, asset: Asset, result: Recognition, model_version: str) -> list[PlateReading]:
+    """Replace the model's readings of `asset` with `result.results`. Human-reviewed readings are kept
     untouched, and a new reading of the same plate (overlapping box) is dropped in their favour."""
     if not Asset.objects.filter(pk=asset.pk).exists():
         return []  # deleted while the engine ran
     reviewed = list(asset.readings.exclude(review_status=PlateReading.Review.UNREVIEWED))
+    reviewed_boxes = [box for box in (kept.bounding_box for kept in reviewed) if box is not None]
     asset.readings.filter(review_status=PlateReading.Review.UNREVIEWED).delete()
     created = []
     now = timezone.now()
-    for index, item in enumerate(result.get("results") or []):
-        box = item.get("box") or {}
-        if any(box_iou(box, kept.box) >= SAME_PLATE_IOU for kept in reviewed):
+    for index, item in enumerate(result.results):
+        if any(item.box.iou(box) >= SAME_PLATE_IOU for box in reviewed_boxes):
             continue
-        region = item.get("region") or {}
         created.append(
             PlateReading(
                 asset=asset,
                 index=index,
-                plate=normalize_plate(str(item.get("plate", ""))),
-                score=float(item.get("score") or 0.0),
-                dscore=float(item.get("dscore") or 0.0),
-                box=box,
-                polygon=item.get("polygon") or [],
-                region_code=str(region.get("code") or ""),
-                region_score=float(region.get("score") or 0.0),
-                color=str(item.get("color") or ""),
-                candidates=item.get("candidates") or [],
+                plate=normalize_plate(item.text),
+                score=item.score,
+                dscore=item.dscore,
+                box=item.box.as_dict(),
+                polygon=[list(point) for point in item.polygon],
+                region_code=item.region,
+                region_score=item.region_score,
+                color=item.color,
+                candidates=[{"plate": c.text, "score": c.score} for c in item.candidates],
                 model_version=model_version,
                 created_on=now,
             )
         )
     PlateReading.objects.bulk_create(created)
-    processing_time = result.get("processing_time")
     _set_status(
         asset,
         Asset.Status.DONE,
         error="",
         model_version=model_version,
-        processing_time_ms=float(processing_time) if processing_time is not None else None,
+        processing_time_ms=result.processing_ms,
     )
     _changed([asset.pk])
     return created
 
 
-def asset_recognize(*, asset: Asset, regions=(), engine_options: dict | None = None) -> dict:
-    """Run the engine in this process on the stored file, store its readings, and return its result
-    (Plate Recognizer shape). Engine refusals mark the asset failed and raise ServiceError."""
+def _engine_run(
+    *, data: bytes, filename: str, regions, options: RecognizeOptions | None
+) -> tuple[Recognition, str]:
+    """Run the engine in this process; returns (result, engine version). Raises PlatesError."""
+    from plates.pipeline import get_pipeline  # models load on first use, in the process that recognizes
+
+    pipeline = get_pipeline()
+    result = pipeline.recognize(
+        data,
+        filename=filename,
+        regions=tuple(regions or settings.PLATELENS_DEFAULT_REGIONS),
+        max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS,
+        options=options,
+    )
+    return result, str(pipeline.version)
+
+
+def _engine_error(exc: PlatesError) -> ServiceError:
+    """Bad input is the caller's (400); anything else the engine refuses means it is unavailable (503)."""
+    return ServiceError(exc.code, exc.message, status=400 if isinstance(exc, ImageError) else 503)
+
+
+def _asset_engine_run(*, asset: Asset, regions, options: RecognizeOptions | None) -> tuple[Recognition, str]:
+    """Recognize the stored file of `asset` and store its readings. Engine refusals mark the asset failed."""
     _set_status(asset, Asset.Status.PROCESSING, error="", attempts=F("attempts") + 1)
     try:
-        from plates.pipeline import get_pipeline  # models load on first use, in the worker
-
-        pipeline = get_pipeline()
         with asset.file.open("rb") as handle:
             data = handle.read()
-        result = pipeline.recognize(
-            data,
+        result, version = _engine_run(
+            data=data,
             filename=asset.original_filename or PurePath(asset.file.name).name,
-            regions=tuple(regions or settings.PLATELENS_DEFAULT_REGIONS),
-            max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS,
-            **(engine_options or {}),
+            regions=regions,
+            options=options,
         )
     except PlatesError as exc:
         _set_status(asset, Asset.Status.FAILED, error=f"{exc.code}: {exc.message}")
         _changed([asset.pk])
-        raise ServiceError(exc.code, exc.message, status=400 if isinstance(exc, ImageError) else 503) from exc
+        raise _engine_error(exc) from exc
     except Exception as exc:
         _set_status(asset, Asset.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
         _changed([asset.pk])
         raise
-    readings_record(asset=asset, result=result, model_version=str(pipeline.version))
-    return result
+    readings_record(asset=asset, result=result, model_version=version)
+    return result, version
+
+
+def _recognized(recognition: ImageRecognition) -> ImageRecognition:
+    asset_recognized.send(sender=Asset, recognition=recognition)
+    return recognition
+
+
+def asset_recognize(*, asset: Asset, regions=(), options: RecognizeOptions | None = None) -> ImageRecognition:
+    """Run the engine in this process on the stored file of `asset` (the worker task, `ingest --now`), store
+    its readings and send asset_recognized. Engine refusals mark the asset failed and raise ServiceError."""
+    result, version = _asset_engine_run(asset=asset, regions=regions, options=options)
+    return _recognized(
+        ImageRecognition(
+            owner=asset.owner,
+            asset=asset,
+            result=result,
+            engine_version=version,
+            camera_id=asset.camera_id,
+            timestamp=asset.timestamp or asset.status_changed_at,
+        )
+    )
+
+
+def _regions_only(result: Recognition, regions) -> Recognition:
+    """Keep only plates whose predicted region is one of `regions` (a country or its subdivision)."""
+    if not regions:
+        return result
+    wanted = set(regions) | {r.split("-", 1)[0].split("_", 1)[0] for r in regions}
+    return replace(result, results=tuple(r for r in result.results if r.region.lower() in wanted))
+
+
+def image_recognize(
+    *,
+    owner,
+    data: bytes,
+    filename: str = "",
+    camera_id: str = "",
+    timestamp: dt.datetime | str | None = None,
+    regions=(),
+    options: RecognizeOptions | None = None,
+    region_strict: bool = False,
+    store: bool = True,
+) -> ImageRecognition:
+    """Recognize uploaded bytes for `owner` in this process (the compatible APIs answer synchronously):
+    stored as an asset (sha1-deduplicated, readings saved and indexed) unless `store` is False. With
+    `region_strict` only plates of `regions` are answered (all are stored). Sends asset_recognized.
+    Raises ServiceError: size, image (400), engine unavailable (503)."""
+    edge.check_upload_size(len(data))
+    timestamp = _coerce_timestamp(timestamp)
+    asset = None
+    if store:
+        asset, _created = asset_create(
+            owner=owner, data=data, filename=filename, camera_id=camera_id, timestamp=timestamp, enqueue=False
+        )
+        result, version = _asset_engine_run(asset=asset, regions=regions, options=options)
+    else:
+        try:
+            result, version = _engine_run(data=data, filename=filename, regions=regions, options=options)
+        except PlatesError as exc:
+            raise _engine_error(exc) from exc
+    if region_strict:
+        result = _regions_only(result, regions)
+    return _recognized(
+        ImageRecognition(
+            owner=owner,
+            asset=asset,
+            result=result,
+            engine_version=version,
+            camera_id=camera_id,
+            timestamp=timestamp or timezone.now(),
+        )
+    )
 
 
 def asset_mark_retrying(*, asset: Asset, error: str) -> None:

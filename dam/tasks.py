@@ -8,7 +8,8 @@ import random
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from .errors import ServiceError
+from platelens.errors import ServiceError
+
 from .models import Asset
 from .services import asset_mark_retrying, asset_recognize, assets_sweep_stuck
 

@@ -12,8 +12,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from PIL import Image, ImageOps
 
+from platelens.errors import ServiceError
+
 from . import selectors
-from .errors import ServiceError
 from .models import Asset
 
 THUMBNAIL_SIZE = (320, 240)

@@ -1,4 +1,5 @@
-"""platelens: Django project configuration (settings, URLs, Celery app)."""
+"""platelens: Django project configuration (settings, URLs, Celery app) and what every app's API shares
+(errors.py: the error type and handler; edge.py: throttle, body size, base64)."""
 
 from .celery import app as celery_app
 

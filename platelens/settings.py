@@ -1,9 +1,12 @@
 """Settings. Embedded defaults (SQLite, SQLite-backed Celery broker, SQLite FTS5 search) unless environment
 variables point at production services: DATABASE_URL, CELERY_BROKER_URL, SEARCH_BACKEND/ELASTICSEARCH_URL."""
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLATELENS_VAR_DIR", BASE_DIR / "var"))
@@ -20,6 +23,17 @@ def env_bool(name: str, default: bool) -> bool:
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def env_networks(name: str, default: str) -> list[str]:
+    """Comma-separated addresses or CIDRs, checked at start-up so a typo stops the server, not a request."""
+    networks = [n.strip() for n in os.environ.get(name, default).split(",") if n.strip()]
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {network!r} is not an address or CIDR") from exc
+    return networks
 
 
 def database_from_url(url: str) -> dict:
@@ -63,7 +77,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "dam",
     "search",
-    "dam.compat",
+    "compat",
 ]
 
 MIDDLEWARE = [
@@ -137,7 +151,6 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 PLATELENS_STORE_IMAGES = env_bool("PLATELENS_STORE_IMAGES", True)
 
 # --- recognition engine --------------------------------------------------------------------------------
-PLATES_MODELS_DIR = os.environ.get("PLATES_MODELS_DIR", str(BASE_DIR / "models"))
 PLATELENS_DEFAULT_REGIONS = [r for r in os.environ.get("PLATELENS_DEFAULT_REGIONS", "").split(",") if r]
 
 # --- REST API ------------------------------------------------------------------------------------------
@@ -156,7 +169,7 @@ REST_FRAMEWORK = {
         "user": os.environ.get("PLATELENS_RATE_LIMIT", "600/min"),
         "anon": "60/min",
     },
-    "EXCEPTION_HANDLER": "dam.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "platelens.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "platelens API",
@@ -187,15 +200,29 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_ALWAYS_EAGER = False  # recognition always runs in a worker, never inside the request
+CELERY_TASK_ALWAYS_EAGER = (
+    False  # uploads are recognized by a worker (the compatible APIs answer synchronously)
+)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic tasks in its AppConfig.ready()
 # An asset in "processing" longer than this is considered orphaned by a dead worker and re-queued.
 PLATELENS_STUCK_AFTER_SECONDS = env_int("PLATELENS_STUCK_AFTER_SECONDS", 300)
 # How often beat runs that sweep, and how many times an asset is tried before it is marked failed.
 PLATELENS_SWEEP_INTERVAL_SECONDS = env_int("PLATELENS_SWEEP_INTERVAL_SECONDS", 60)
 PLATELENS_MAX_ATTEMPTS = env_int("PLATELENS_MAX_ATTEMPTS", 3)
+# Every periodic task of every app, declared here once (beat reads it through platelens.celery).
+CELERY_BEAT_SCHEDULE = {
+    "dam-sweep-stuck-assets": {
+        "task": "dam.tasks.sweep_stuck_assets",
+        "schedule": float(PLATELENS_SWEEP_INTERVAL_SECONDS),
+    },
+    "search-index-pending": {"task": "search.tasks.index_pending", "schedule": 30.0},  # retries the outbox
+    "compat-requeue-stale-webhook-deliveries": {
+        # the task keeps the name it had when compat lived in dam/ (queued messages still run)
+        "task": "dam.compat.tasks.requeue_stale_deliveries",
+        "schedule": 300.0,
+    },
+}
 
 # --- search --------------------------------------------------------------------------------------------
 # "embedded" (SQLite FTS5 trigram / PostgreSQL pg_trgm in the project database) or "elasticsearch".
@@ -221,6 +248,11 @@ PLATELENS_WEBHOOK_DISABLE_AFTER = env_int(
 PLATELENS_WEBHOOK_BACKOFF_SECONDS = env_int("PLATELENS_WEBHOOK_BACKOFF_SECONDS", 10)  # doubles per retry
 PLATELENS_WEBHOOK_STALE_SECONDS = env_int("PLATELENS_WEBHOOK_STALE_SECONDS", 600)  # lost task -> re-queued
 PLATELENS_WEBHOOK_ALLOW_LOOPBACK = env_bool("PLATELENS_WEBHOOK_ALLOW_LOOPBACK", True)
+# Plate Recognizer SDK mode: their on-prem SDK answers tokenless requests from its network. When on, such
+# requests from these networks (CIDRs) on /v1/plate-reader/, /alpr and /info/ are served as PLATELENS_SDK_USER.
+PLATELENS_SDK_MODE = env_bool("PLATELENS_SDK_MODE", False)
+PLATELENS_SDK_ALLOWED_NETWORKS = env_networks("PLATELENS_SDK_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+PLATELENS_SDK_USER = os.environ.get("PLATELENS_SDK_USER", "sdk")
 
 LOGGING = {
     "version": 1,

@@ -9,7 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("search.urls")),
-    path("", include("dam.compat.urls")),
+    path("", include("compat.urls")),
     path("", include("dam.urls")),
 ]
 

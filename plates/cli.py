@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import hub
+from .base import Recognition
 from .errors import PlatesError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
@@ -25,6 +26,28 @@ def expand_paths(paths: list[str]) -> list[Path]:
     return out
 
 
+def recognition_json(recognition: Recognition) -> dict:
+    """`read --json`: one image's plates in a Plate Recognizer-like shape (what most ALPR tooling parses)."""
+    return {
+        "filename": recognition.filename,
+        "processing_time": recognition.processing_ms,
+        "timestamp": recognition.timestamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "results": [
+            {
+                "plate": r.text,
+                "score": r.score,
+                "dscore": r.dscore,
+                "box": r.box.as_dict(),
+                "polygon": [list(point) for point in r.polygon],
+                "region": {"code": r.region, "score": r.region_score},
+                "color": r.color,
+                "candidates": [{"plate": c.text, "score": c.score} for c in r.candidates],
+            }
+            for r in recognition.results
+        ],
+    }
+
+
 def cmd_read(args: argparse.Namespace) -> int:
     import json
 
@@ -35,32 +58,35 @@ def cmd_read(args: argparse.Namespace) -> int:
     failed = 0
     for path in expand_paths(args.paths):
         try:
-            data = path.read_bytes()
-            result = pipeline.recognize(
-                data, filename=str(path), regions=regions, max_megapixels=args.max_megapixels
+            recognition = pipeline.recognize(
+                path.read_bytes(), filename=str(path), regions=regions, max_megapixels=args.max_megapixels
             )
-        except OSError as exc:
-            result, failed = (
-                {"filename": str(path), "error": {"code": "unreadable", "message": exc.strerror or str(exc)}},
-                failed + 1,
-            )
-        except PlatesError as exc:
-            result, failed = (
-                {"filename": str(path), "error": {"code": exc.code, "message": exc.message}},
-                failed + 1,
-            )
-        if args.json:
-            print(json.dumps(result, ensure_ascii=False), flush=True)
-        elif "error" in result:
-            print(f"{path}: error: {result['error']['message']}", flush=True)
-        elif not result["results"]:
-            print(f"{path}: no plate ({result['processing_time']:.0f} ms)", flush=True)
-        else:
-            for r in result["results"]:
-                region = r["region"]["code"] or "-"
+        except (OSError, PlatesError) as exc:
+            failed += 1
+            if isinstance(exc, OSError):
+                code, message = "unreadable", exc.strerror or str(exc)
+            else:
+                code, message = exc.code, exc.message
+            if args.json:
                 print(
-                    f"{path}: {r['plate'].upper():<10} score {r['score']:.2f}  dscore {r['dscore']:.2f}  "
-                    f"region {region:<3} {r['color']:<6} box {r['box']}",
+                    json.dumps(
+                        {"filename": str(path), "error": {"code": code, "message": message}},
+                        ensure_ascii=False,
+                    ),
+                    flush=True,
+                )
+            else:
+                print(f"{path}: error: {message}", flush=True)
+            continue
+        if args.json:
+            print(json.dumps(recognition_json(recognition), ensure_ascii=False), flush=True)
+        elif not recognition.results:
+            print(f"{path}: no plate ({recognition.processing_ms:.0f} ms)", flush=True)
+        else:
+            for r in recognition.results:
+                print(
+                    f"{path}: {r.text.upper():<10} score {r.score:.2f}  dscore {r.dscore:.2f}  "
+                    f"region {r.region or '-':<3} {r.color:<6} box {r.box.as_dict()}",
                     flush=True,
                 )
     return 1 if failed else 0

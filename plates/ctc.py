@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Candidate, Reader, Reading
+from .base import RawReading, Reader
 
 LATIN = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 # Province / special characters of Chinese plates, kept when the recognizer reads them.
@@ -51,43 +51,6 @@ class Alphabet:
         return "".join(self.symbols[i] for i in labels)
 
 
-class RawReading:
-    """A reader's view of one crop: greedy text and confidence, beam alternatives, and the (T, S) CTC
-    matrix over plate symbols that format correction scores candidates with."""
-
-    def __init__(self, emissions: np.ndarray, alphabet: Alphabet, beam_width: int):
-        self.emissions = emissions
-        labels, self.confidence = greedy(emissions)
-        self.text = alphabet.text(labels)
-        self.beams = [(alphabet.text(lab), score) for lab, score in beam_search(emissions, beam_width)]
-
-
-class CtcReader(Reader):
-    """A CTC recognizer whose per-step softmax is reduced to the plate alphabet."""
-
-    alphabet: Alphabet
-    beam_width: int
-
-    @abc.abstractmethod
-    def probabilities(self, crops: list[np.ndarray]) -> np.ndarray:
-        """(N, T, classes) softmax of the recognizer for a batch of RGB crops."""
-
-    def read_raw(self, crops: list[np.ndarray]) -> list[RawReading]:
-        if not crops:
-            return []
-        probs = self.probabilities(crops)
-        return [RawReading(self.alphabet.reduce(p), self.alphabet, self.beam_width) for p in probs]
-
-    def read(self, crops: list[np.ndarray]) -> list[Reading]:
-        readings = []
-        for raw in self.read_raw(crops):
-            candidates = tuple(
-                Candidate(text.replace(SEPARATOR, ""), math.exp(score)) for text, score in raw.beams
-            )
-            readings.append(Reading(raw.text.replace(SEPARATOR, ""), raw.confidence, candidates))
-        return readings
-
-
 def greedy(probs: np.ndarray) -> tuple[list[int], float]:
     """Best path: labels (repeats collapsed, blanks dropped) and the mean probability of kept steps."""
     best = probs.argmax(axis=1)
@@ -125,6 +88,29 @@ def beam_search(probs: np.ndarray, width: int = 8, prune: float = 1e-3) -> list[
         beams = {k: (v[0], v[1]) for k, v in ranked}
     out = [(list(k), math.log(max(v[0] + v[1], 1e-300))) for k, v in beams.items()]
     return sorted(out, key=lambda item: item[1], reverse=True)
+
+
+def decode(emissions: np.ndarray, alphabet: Alphabet, beam_width: int) -> RawReading:
+    """One crop's (T, S) emissions over `alphabet` -> greedy text, its confidence and beam alternatives."""
+    labels, confidence = greedy(emissions)
+    beams = tuple((alphabet.text(lab), score) for lab, score in beam_search(emissions, beam_width))
+    return RawReading(emissions=emissions, text=alphabet.text(labels), confidence=confidence, beams=beams)
+
+
+class CtcReader(Reader):
+    """A CTC recognizer whose per-step softmax is reduced to the plate alphabet and decoded."""
+
+    beam_width: int
+
+    @abc.abstractmethod
+    def probabilities(self, crops: list[np.ndarray]) -> np.ndarray:
+        """(N, T, classes) softmax of the recognizer for a batch of RGB crops."""
+
+    def read(self, crops: list[np.ndarray]) -> list[RawReading]:
+        if not crops:
+            return []
+        probs = self.probabilities(crops)
+        return [decode(self.alphabet.reduce(p), self.alphabet, self.beam_width) for p in probs]
 
 
 def log_likelihood(emissions: np.ndarray, labels: list[int]) -> float:

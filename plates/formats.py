@@ -20,6 +20,7 @@ from functools import cache
 import numpy as np
 
 from .ctc import BLANK, SEPARATOR, Alphabet, log_likelihood
+from .text import LOOKALIKE_CLASSES
 
 
 def _expand(*parts: tuple[str, int, int], max_len: int = 10) -> tuple[str, ...]:
@@ -81,8 +82,10 @@ LOOSE = frozenset({"de", "at", "ch", "ie", "hu", "se", "fi", "pt", "nl"})
 NO_PRIOR = frozenset({"us"})
 LOOSE_PATTERNS = frozenset(FORMATS["gb"][1:] + FORMATS["fr"][1:] + FORMATS["es"][1:])
 
-TO_DIGIT = {"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6", "B": "8"}
-TO_LETTER = {"0": "OD", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"}
+TO_DIGIT = {letter: cls[0] for cls in LOOKALIKE_CLASSES for letter in cls[1:]}
+# A digit in a letter slot may be any of its look-alike letters except Q (for 0) and L (for 1): the
+# correction was tuned and benchmarked without those two, adding them is unmeasured.
+TO_LETTER = {cls[0]: cls[1:].replace("Q", "").replace("L", "") for cls in LOOKALIKE_CLASSES}
 # How much of a look-alike's probability a character may borrow when its reading is scored: the most a
 # swap against a certain glyph can cost is -log(share) nats, which the format prior must outweigh.
 BORROW = {frozenset("O0"): math.exp(-2.5), frozenset("I1"): math.exp(-2.5)}

@@ -1,5 +1,5 @@
 """The engine: decode -> detect -> crop/deskew -> batched OCR -> format correction -> colour, composed once
-per process and answering in the Plate Recognizer result shape."""
+per process and answering with a plates.base.Recognition."""
 
 from __future__ import annotations
 
@@ -15,9 +15,18 @@ import cv2
 import numpy as np
 
 from . import __version__, hub
-from .base import Detection, Detector
+from .base import (
+    Candidate,
+    Detection,
+    Detector,
+    PlateRead,
+    RawReading,
+    Reader,
+    Recognition,
+    RecognizeOptions,
+)
 from .color import plate_color
-from .ctc import BLANK, SEPARATOR, RawReading
+from .ctc import BLANK, SEPARATOR, decode
 from .errors import PlatesError
 from .formats import Decision, FormatCorrector
 from .geometry import plate_crop
@@ -78,7 +87,11 @@ class Pipeline:
     """Holds the loaded models; `recognize` is safe to call from several threads (one at a time)."""
 
     def __init__(
-        self, config: PipelineConfig | None = None, *, detector: Detector | None = None, reader=None
+        self,
+        config: PipelineConfig | None = None,
+        *,
+        detector: Detector | None = None,
+        reader: Reader | None = None,
     ):
         self.config = config or PipelineConfig.from_env()
         root = self.config.models_dir or hub.models_dir()
@@ -97,7 +110,7 @@ class Pipeline:
         self.version = engine_version(self.config.reader)
         self._lock = threading.Lock()
 
-    def _load_reader(self, root: Path):
+    def _load_reader(self, root: Path) -> Reader:
         if self.config.reader not in READERS:
             raise PlatesError(f"unknown reader {self.config.reader!r}; choose one of {', '.join(READERS)}")
         folder = hub.model_path(READERS[self.config.reader][0], root)
@@ -127,11 +140,10 @@ class Pipeline:
         filename: str = "",
         regions: tuple[str, ...] | list[str] = (),
         max_megapixels: float | None = None,
-        threshold_d: float | None = None,
-        threshold_o: float | None = None,
-        mode: str = "default",
-    ) -> dict:
+        options: RecognizeOptions | None = None,
+    ) -> Recognition:
         """Read every plate of an image. Raises plates.errors.ImageError on bad input."""
+        options = options or RecognizeOptions()
         started = time.perf_counter()
         image = (
             data
@@ -140,40 +152,40 @@ class Pipeline:
         )
         regions = tuple(r.strip().lower().split("-")[0] for r in regions if r and r.strip())
         with self._lock:
-            results = self._read(image.rgb, regions, threshold_d, mode)
-        min_score = self.config.ocr_threshold if threshold_o is None else threshold_o
-        results = [r for r in results if r["score"] >= min_score]
-        return {
-            "filename": filename,
-            "processing_time": round((time.perf_counter() - started) * 1000, 3),
-            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "results": results,
-        }
+            results = self._read(image.rgb, regions, options)
+        min_score = self.config.ocr_threshold if options.ocr_threshold is None else options.ocr_threshold
+        return Recognition(
+            results=tuple(r for r in results if r.score >= min_score),
+            processing_ms=round((time.perf_counter() - started) * 1000, 3),
+            filename=filename,
+            timestamp=datetime.now(UTC),
+        )
 
-    def _read(
-        self, rgb: np.ndarray, regions: tuple[str, ...], threshold_d: float | None, mode: str
-    ) -> list[dict]:
-        threshold = self.config.detection_threshold if threshold_d is None else threshold_d
+    def _read(self, rgb: np.ndarray, regions: tuple[str, ...], options: RecognizeOptions) -> list[PlateRead]:
+        threshold = (
+            self.config.detection_threshold
+            if options.detection_threshold is None
+            else options.detection_threshold
+        )
         detections = self.detector.detect(rgb, confidence=threshold)
         if not detections:
             return []
         crops = [self._crop(rgb, d) for d in detections]
-        raws = self.read_raw(crops)
+        raws = self.read_plates(crops)
         results = []
         for detection, crop, raw in zip(detections, crops, raws, strict=True):
-            result = self._result(detection, crop, raw, regions, mode)
+            result = self._result(detection, crop, raw, regions, options.fast)
             if result is not None:
                 results.append(result)
         return results
 
-    def read_raw(self, crops: list[np.ndarray]) -> list[RawReading]:
+    def read_plates(self, crops: list[np.ndarray]) -> list[RawReading]:
         """Read plate crops in one batch. A crop that looks like two text rows is also read row by row;
         the rows' CTC matrices, joined top then bottom, make the two-row reading. It is kept when it is
         as confident as reading the crop as one row, or holds more characters (read as one row, a
         two-row plate often gives one of its rows, confidently)."""
         rows = [split_rows(c) for c in crops]
-        batch = list(crops) + [part for pair in rows if pair for part in pair]
-        raws = self.reader.read_raw(batch)
+        raws = self.reader.read(list(crops) + [part for pair in rows if pair for part in pair])
         out, extra = [], len(crops)
         for one_row, pair in zip(raws[: len(crops)], rows, strict=True):
             if pair is None:
@@ -183,7 +195,7 @@ class Pipeline:
             extra += 2
             gap = np.zeros((1, top.emissions.shape[1]), dtype=top.emissions.dtype)
             gap[0, BLANK] = 1.0  # keeps a character ending the top row apart from the same one below
-            joined = RawReading(
+            joined = decode(
                 np.concatenate([top.emissions, gap, bottom.emissions]),
                 self.reader.alphabet,
                 self.config.beam_width,
@@ -203,7 +215,7 @@ class Pipeline:
         """The plate each crop (already cut to the plate) reads as, after format correction."""
         return [
             self.corrector.decide(raw.emissions, raw.text, [text for text, _ in raw.beams], regions)
-            for raw in self.read_raw(crops)
+            for raw in self.read_plates(crops)
         ]
 
     def _crop(self, rgb: np.ndarray, detection: Detection) -> np.ndarray:
@@ -217,9 +229,9 @@ class Pipeline:
         )
 
     def _result(
-        self, detection: Detection, crop: np.ndarray, raw, regions: tuple[str, ...], mode: str
-    ) -> dict | None:
-        alternatives = [text for text, _ in raw.beams] if mode != "fast" else []
+        self, detection: Detection, crop: np.ndarray, raw: RawReading, regions: tuple[str, ...], fast: bool
+    ) -> PlateRead | None:
+        alternatives = [] if fast else [text for text, _ in raw.beams]
         decision = self.corrector.decide(raw.emissions, raw.text, alternatives, regions)
         if sum(ch.isascii() and ch.isalnum() for ch in decision.plate) < MIN_PLATE_CHARS:
             return None  # a lone character or a stray province glyph is not a plate
@@ -242,16 +254,17 @@ class Pipeline:
             key=lambda item: item[1],
             reverse=True,
         )
-        return {
-            "plate": decision.plate.lower(),
-            "score": round(float(score), 3),
-            "dscore": round(float(detection.confidence), 3),
-            "box": detection.box.as_dict(),
-            "polygon": [[int(round(x)), int(round(y))] for x, y in detection.polygon],
-            "region": {"code": decision.region, "score": decision.region_score},
-            "color": plate_color(crop),
-            "candidates": [{"plate": p.lower(), "score": round(float(s), 3)} for p, s in ranked],
-        }
+        return PlateRead(
+            text=decision.plate.lower(),
+            score=round(float(score), 3),
+            dscore=round(float(detection.confidence), 3),
+            box=detection.box,
+            polygon=tuple((int(round(x)), int(round(y))) for x, y in detection.polygon),
+            region=decision.region,
+            region_score=decision.region_score,
+            color=plate_color(crop),
+            candidates=tuple(Candidate(p.lower(), round(float(s), 3)) for p, s in ranked),
+        )
 
 
 _pipeline: Pipeline | None = None

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 from search.backends import SearchBackendError
 from search.selectors import plate_search
 from search.serializers import SearchParamsSerializer, hit_data

@@ -1,8 +1,7 @@
-"""App config for plate search: signal receivers, the SQLite functions, the periodic outbox retry."""
+"""App config for plate search: signal receivers and the SQLite functions (the periodic outbox retry is in
+settings.CELERY_BEAT_SCHEDULE)."""
 
 from django.apps import AppConfig
-
-INDEX_PENDING_EVERY_SECONDS = 30.0
 
 
 class SearchConfig(AppConfig):
@@ -11,7 +10,6 @@ class SearchConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.conf import settings
         from django.db.backends.signals import connection_created
 
         from dam.signals import assets_changed, assets_deleted
@@ -21,13 +19,3 @@ class SearchConfig(AppConfig):
         assets_changed.connect(on_assets_changed, dispatch_uid="search.on_assets_changed")
         assets_deleted.connect(on_assets_deleted, dispatch_uid="search.on_assets_deleted")
         connection_created.connect(register_sqlite_functions, dispatch_uid="search.sqlite_functions")
-        schedule = {
-            "search-index-pending": {
-                "task": "search.tasks.index_pending",
-                "schedule": INDEX_PENDING_EVERY_SECONDS,
-            }
-        }
-        settings.CELERY_BEAT_SCHEDULE.update(schedule)
-        from platelens.celery import app
-
-        app.conf.beat_schedule = {**(app.conf.beat_schedule or {}), **schedule}

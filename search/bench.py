@@ -19,14 +19,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from plates.color import COLORS
+from plates.text import lookalikes
 
 LETTERS = string.ascii_uppercase
 DIGITS = string.digits
 FORMATS = ("LL999LL", "LL9999", "9LLL999", "LLL9999", "L999LLL", "LL99LLL")
-CONFUSABLE_SWAPS = {
-    "0": "OD", "O": "0Q", "D": "0O", "Q": "O0", "1": "IL", "I": "1L", "L": "1I",
-    "2": "Z", "Z": "2", "5": "S", "S": "5", "6": "G", "G": "6", "8": "B", "B": "8",
-}  # fmt: skip
 CAMERAS = [f"cam-{n:02d}" for n in range(20)]
 REGIONS = ["de", "fr", "it", "es", "nl", "pl", "be", "at"]
 
@@ -122,12 +119,12 @@ def queries(kind: str, plates: list[str], rng: random.Random, n: int) -> list[st
         elif kind == "2-char prefix":
             q = plate[:2]
         elif kind == "confusion":
-            spots = [i for i, ch in enumerate(plate) if ch in CONFUSABLE_SWAPS]
+            spots = [i for i, ch in enumerate(plate) if lookalikes(ch)]
             if not spots:
                 continue
             chars = list(plate)
             for i in rng.sample(spots, min(2, len(spots))):
-                chars[i] = rng.choice(CONFUSABLE_SWAPS[chars[i]])
+                chars[i] = rng.choice(lookalikes(chars[i]))
             q = "".join(chars)
         else:  # fuzzy: one substitution by a character outside the confusion classes
             i = rng.randrange(len(plate))

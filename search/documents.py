@@ -3,8 +3,8 @@
 from collections.abc import Iterable, Iterator
 
 from dam.models import Asset, PlateReading
+from plates.text import fold, normalize
 from search.backends.base import PlateDocument
-from search.text import fold, normalize
 
 
 def document_for(reading: PlateReading, asset: Asset) -> PlateDocument | None:

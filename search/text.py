@@ -1,13 +1,12 @@
-"""Plate text rules shared by every backend: normalisation, OCR-confusion folding, query parsing, match tiers."""
+"""Plate queries shared by every backend: query parsing, match tiers and highlighting, over the one
+normaliser and look-alike folding of plates.text."""
 
 import re
 from dataclasses import dataclass
 from enum import IntEnum
 
-# Characters an OCR model confuses; each class folds onto its first member.
-CONFUSION_CLASSES = ("0ODQ", "1IL", "2Z", "5S", "6G", "8B")
-_FOLD = str.maketrans({ch: cls[0] for cls in CONFUSION_CLASSES for ch in cls[1:]})
-_NOT_PLATE_CHAR = re.compile(r"[\W_]+")
+from plates.text import fold, fold_normalized, normalize
+
 _NOT_QUERY_CHAR = re.compile(r"[^\w?*]+|_")
 WILDCARDS = "?*"
 # Queries shorter than this match plate prefixes (a trigram index needs three characters).
@@ -27,16 +26,6 @@ class Tier(IntEnum):
     @property
     def label(self) -> str:
         return self.name.lower()
-
-
-def normalize(text: str) -> str:
-    """Upper case without spaces, dashes or other separators: `ab-12 c` -> `AB12C`."""
-    return _NOT_PLATE_CHAR.sub("", text or "").upper()
-
-
-def fold(text: str) -> str:
-    """Map every confusable character onto its class representative: `B0I23` -> `80123`."""
-    return normalize(text).translate(_FOLD)
 
 
 def reverse(text: str) -> str:
@@ -73,7 +62,7 @@ class PlateQuery:
         norm = re.sub(r"\*+", "*", _NOT_QUERY_CHAR.sub("", raw or "").upper())
         if norm.strip("*") == "":
             norm = ""
-        return cls(raw=raw or "", norm=norm, folded=norm.translate(_FOLD))
+        return cls(raw=raw or "", norm=norm, folded=fold_normalized(norm))
 
     @property
     def empty(self) -> bool:

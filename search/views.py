@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from plates.display import display_plate
 from search.backends import SearchBackendError
 from search.selectors import plate_search
 from search.serializers import REVIEW_STATES, SearchParamsSerializer, hit_data
@@ -64,9 +65,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
         item["details"] = " · ".join(
             v for v in (hit.document.region, hit.document.color, hit.document.review_status) if v
         )
-        if item["highlight"]:
-            text, start, end = item["highlight"]["text"], item["highlight"]["start"], item["highlight"]["end"]
-            item["parts"] = (text[:start], text[start:end], text[end:])
+        # The page shows plates as printed (plates.display); the highlight is found again in that form.
+        doc = hit.document
+        item["display_plate"] = display_plate(doc.plate, doc.region)
+        shown = display_plate(doc.original_plate if hit.matched_original else doc.plate, doc.region)
+        span = query.text.highlight(shown)
+        if span:
+            item["parts"] = (shown[: span[0]], shown[span[0] : span[1]], shown[span[1] :])
         hits.append(item)
     facets = []
     for name, values in results.facets.items():

@@ -68,6 +68,7 @@ class PaddleRecReader(CtcReader):
         self.beam_width = beam_width
 
     def probabilities(self, crops: list[np.ndarray]) -> np.ndarray:
+        """(N, T, 6625) softmax of the recognizer for a batch of RGB crops."""
         batch = preprocess(crops, INPUT_HEIGHT * 4, MAX_WIDTH)
         self.input.reshape(batch.shape)
         self.input.copy_from_cpu(batch)

@@ -79,7 +79,7 @@ def assert_searchable(owner, plate: str) -> Asset:
 
 
 class Receiver:
-    """A real HTTP server on 127.0.0.1 that records the JSON bodies POSTed to it."""
+    """A real HTTP server on 127.0.0.1 that records what is POSTed to it (JSON bodies also decoded)."""
 
     def __init__(self, status: int = 200):
         self.status = status
@@ -91,8 +91,14 @@ class Receiver:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
+                is_json = self.headers.get("Content-Type", "").startswith("application/json")
                 receiver.requests.append(
-                    {"path": self.path, "headers": dict(self.headers), "json": json.loads(body or b"null")}
+                    {
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "json": json.loads(body or b"null") if is_json else None,
+                        "body": body,
+                    }
                 )
                 self.send_response(receiver.status)
                 self.end_headers()

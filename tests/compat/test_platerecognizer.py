@@ -12,7 +12,7 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from dam.compat.models import ApiCall
+from compat.models import ApiCall
 from dam.models import Asset
 
 from .conftest import PLATE_TEXT, assert_searchable
@@ -208,8 +208,16 @@ def test_statistics_count_real_calls_against_the_monthly_quota(client_pr, alice,
     assert resets_on > now and resets_on.day == 1 and ISO_Z.match(body["usage"]["resets_on"])
 
 
+def test_statistics_without_quota_count_every_call(client_pr, alice, photo):
+    previous_month = dt.datetime.now(dt.UTC).replace(day=1) - dt.timedelta(days=2)
+    ApiCall.objects.create(user=alice, api="platerecognizer", created_on=previous_month)
+    client_pr.post("/v1/plate-reader/?store_image=0", {"upload": io.BytesIO(photo)}, format="multipart")
+    body = client_pr.get("/v1/statistics/").json()
+    assert body["usage"]["calls"] == 1 and body["total_calls"] == 2
+
+
 def test_info_gives_version_and_webhooks(client_pr, alice):
-    from dam.compat.models import Webhook
+    from compat.models import Webhook
 
     hook = Webhook.objects.create(owner=alice, target="http://127.0.0.1:9/hook")
     body = client_pr.get("/info/").json()
@@ -245,3 +253,18 @@ def test_upload_url_from_an_allowed_host_is_fetched(client_pr, alice, photo):
     assert response.status_code == 201, response.content
     assert response.json()["filename"] == "car.jpg"
     assert_searchable(alice, PLATE_TEXT)
+
+
+def test_resending_the_same_image_with_new_capture_facts_updates_the_asset(client_pr, alice, photo):
+    client_pr.post(
+        "/v1/plate-reader/", {"upload": io.BytesIO(photo), "camera_id": "gate-1"}, format="multipart"
+    )
+    response = client_pr.post(
+        "/v1/plate-reader/",
+        {"upload": io.BytesIO(photo), "camera_id": "gate-7", "timestamp": "2024-01-02T03:04:05Z"},
+        format="multipart",
+    )
+    assert response.status_code == 201 and response.json()["camera_id"] == "gate-7"
+    asset = Asset.objects.get(owner=alice)
+    assert asset.camera_id == "gate-7"
+    assert asset.timestamp == dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dam.compat import ssrf
-from dam.errors import ServiceError
+from compat import ssrf
+from platelens.errors import ServiceError
 
 
 @pytest.mark.parametrize(

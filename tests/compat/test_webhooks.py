@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -12,9 +13,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from dam.compat import webhooks
-from dam.compat.models import Webhook, WebhookDelivery
-from dam.compat.tasks import deliver_webhook
+from compat import webhooks
+from compat.models import Webhook, WebhookDelivery
+from compat.tasks import deliver_webhook
 
 from .conftest import PLATE_TEXT
 
@@ -46,6 +47,54 @@ def test_image_done_posts_the_documented_payload(
     assert payload["data"]["results"][0]["plate"] == PLATE_TEXT.lower()
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == WebhookDelivery.Status.DELIVERED and delivery.attempts == 1
+
+
+def multipart_fields(received: dict) -> dict[str, tuple[str | None, str, bytes]]:
+    """name -> (filename, content type, bytes) of a multipart/form-data body the receiver recorded."""
+    from email import message_from_bytes, policy
+
+    head = f"Content-Type: {received['headers']['Content-Type']}\r\n\r\n".encode()
+    message = message_from_bytes(head + received["body"], policy=policy.HTTP)
+    return {
+        part.get_param("name", header="content-disposition"): (
+            part.get_filename(),
+            part.get_content_type(),
+            part.get_payload(decode=True),
+        )
+        for part in message.iter_parts()
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("store_image", [True, False])
+def test_webhook_with_image_posts_multipart_json_and_upload(
+    client_pr, receiver, celery_eager, photo, store_image, django_capture_on_commit_callbacks, settings
+):
+    settings.PLATELENS_WEBHOOK_ALLOW_LOOPBACK = True  # the receiver runs on this machine
+    created = client_pr.post(
+        "/api/compat/webhooks/", {"target": receiver.url, "with_image": True}, format="json"
+    )
+    assert created.status_code == 201 and created.json()["with_image"] is True
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_pr.post(
+            f"/v1/plate-reader/?store_image={int(store_image)}",
+            {"upload": io.BytesIO(photo)},
+            format="multipart",
+        )
+    assert response.status_code == 201
+    assert receiver.event.wait(10)
+    received = receiver.requests[0]
+    assert received["headers"]["Content-Type"].startswith("multipart/form-data; boundary=")
+    fields = multipart_fields(received)
+    filename, _, payload = fields["json"]
+    assert filename is None
+    body = json.loads(payload)
+    assert set(body) == {"hook", "data"} and body["data"]["results"][0]["plate"] == PLATE_TEXT.lower()
+    if store_image:
+        assert fields["upload"][1] == "image/jpeg" and fields["upload"][2] == photo
+    else:  # the image was not kept, so there is none to send
+        assert set(fields) == {"json"}
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.DELIVERED
 
 
 @pytest.mark.parametrize(
@@ -186,3 +235,28 @@ def test_uploads_recognized_by_the_dam_worker_also_send_image_done(
     assert payload["hook"] == {"target": hook.target, "id": hook.id, "event": "image.done"}
     assert payload["data"]["filename"] == "gate.jpg" and payload["data"]["camera_id"] == "cam-2"
     assert [r["plate"] for r in payload["data"]["results"]] == [PLATE_TEXT.lower()]
+
+
+def test_every_recognition_path_sends_image_done_through_the_dam_signal(
+    alice, django_capture_on_commit_callbacks
+):
+    """ingest --now, the worker and the compatible APIs all send dam.signals.asset_recognized."""
+    from dam.services import ImageRecognition
+    from dam.signals import asset_recognized
+    from tests.support.engine import recognition
+
+    hook = Webhook.objects.create(owner=alice, target="http://127.0.0.1:9/hook")
+    recognized = ImageRecognition(
+        owner=alice,
+        asset=None,
+        result=recognition("ab12cde"),
+        engine_version="v1",
+        camera_id="cam-1",
+        timestamp=timezone.now(),
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        asset_recognized.send(sender=None, recognition=recognized)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.webhook == hook and len(callbacks) == 1
+    assert [r["plate"] for r in delivery.payload["data"]["results"]] == ["ab12cde"]
+    assert delivery.payload["data"]["camera_id"] == "cam-1"

@@ -1,4 +1,4 @@
-"""Fixtures of the DAM tests: users with tokens, API clients, small images, engine-shaped results."""
+"""Fixtures of the DAM tests: users with tokens, API clients, small images."""
 
 from __future__ import annotations
 
@@ -16,40 +16,6 @@ def png_bytes(size=(64, 40), color=(200, 210, 220), fmt="PNG") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format=fmt)
     return buffer.getvalue()
-
-
-def engine_result(*plates: str, boxes: list[dict] | None = None) -> dict:
-    """A result in the engine's documented shape (what plates.pipeline returns)."""
-    results = []
-    for i, plate in enumerate(plates):
-        box = (
-            (boxes or [])[i]
-            if boxes and i < len(boxes)
-            else {"xmin": 10 + 100 * i, "ymin": 10, "xmax": 90 + 100 * i, "ymax": 30}
-        )
-        results.append(
-            {
-                "plate": plate,
-                "score": 0.9,
-                "dscore": 0.8,
-                "box": box,
-                "polygon": [
-                    [box["xmin"], box["ymin"]],
-                    [box["xmax"], box["ymin"]],
-                    [box["xmax"], box["ymax"]],
-                    [box["xmin"], box["ymax"]],
-                ],
-                "region": {"code": "gb", "score": 0.7},
-                "color": "white",
-                "candidates": [{"plate": plate, "score": 0.9}],
-            }
-        )
-    return {
-        "filename": "x.png",
-        "processing_time": 12.5,
-        "timestamp": "2026-01-01T00:00:00Z",
-        "results": results,
-    }
 
 
 def recognitions(callbacks) -> int:

@@ -8,8 +8,9 @@ from django.test import Client
 
 from dam import services
 from dam.models import Asset, PlateReading
+from tests.support.engine import recognition
 
-from .conftest import engine_result, png_bytes, recognitions
+from .conftest import png_bytes, recognitions
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def asset(alice):
     asset, _ = services.asset_create(
         owner=alice, data=png_bytes(size=(200, 100)), filename="car.png", enqueue=False
     )
-    services.readings_record(asset=asset, result=engine_result("ab12cde", "xy99zzz"), model_version="v1")
+    services.readings_record(asset=asset, result=recognition("ab12cde", "xy99zzz"), model_version="v1")
     return asset
 
 

@@ -11,9 +11,10 @@ from rest_framework.test import APIClient
 
 from dam import services
 from dam.models import Asset
+from tests.support.engine import recognition
 from tests.support.synth import corrupt_bytes
 
-from .conftest import engine_result, png_bytes, recognitions, token_client
+from .conftest import png_bytes, recognitions, token_client
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
@@ -37,7 +38,7 @@ def done_asset(owner, *plates: str, color=(10, 20, 30), camera_id=""):
     asset, _ = services.asset_create(
         owner=owner, data=png_bytes(color=color), camera_id=camera_id, enqueue=False
     )
-    services.readings_record(asset=asset, result=engine_result(*plates), model_version="test-v1")
+    services.readings_record(asset=asset, result=recognition(*plates), model_version="test-v1")
     asset.refresh_from_db()
     return asset
 
@@ -55,6 +56,23 @@ def test_multipart_upload_returns_201_pending_and_queues(alice_api, django_captu
     again = upload(alice_api, data, name="other-name.png")
     assert again.status_code == 200
     assert again.json()["duplicate"] is True and again.json()["request_uuid"] == body["request_uuid"]
+    assert again.json()["updated_fields"] == [] and again.json()["camera_id"] == "gate-1"  # nothing sent
+
+
+def test_duplicate_with_new_capture_facts_updates_them_and_says_so(alice_api):
+    data = png_bytes(color=(9, 8, 7))
+    first = upload(alice_api, data, camera_id="gate-1").json()
+    assert first["updated_fields"] == []
+    again = upload(alice_api, data, camera_id="gate-2", timestamp="2026-05-01T10:00:00Z")
+    assert again.status_code == 200
+    body = again.json()
+    assert body["duplicate"] is True and body["request_uuid"] == first["request_uuid"]
+    assert body["updated_fields"] == ["camera_id", "timestamp"]
+    assert body["camera_id"] == "gate-2" and body["timestamp"].startswith("2026-05-01T10:00:00")
+    same = upload(alice_api, data, camera_id="gate-2").json()
+    assert same["updated_fields"] == [] and same["timestamp"].startswith("2026-05-01T10:00:00")
+    found = alice_api.get("/api/assets/", {"camera_id": "gate-2"}).json()
+    assert [a["request_uuid"] for a in found["results"]] == [first["request_uuid"]]
 
 
 def test_base64_json_upload(alice_api):
@@ -177,11 +195,11 @@ def test_detail_and_metadata_use_corrections(alice, alice_api):
         alice_api.patch(f"{url}readings/{second.pk}/", {"status": "bogus"}, format="json"), 400, "invalid"
     )
     detail = alice_api.get(url).json()
-    assert detail["plate_numbers"] == ["ab12cdf"]
+    assert detail["plate_numbers"] == ["AB12 CDF"]
     assert [r["review_status"] for r in detail["readings"]] == ["corrected", "rejected"]
     metadata = alice_api.get(url + "metadata/").json()
     assert metadata["status"] == "success" and metadata["version"]
-    assert metadata["result"]["plate_number"] == ["ab12cdf"]
+    assert metadata["result"]["plate_number"] == ["AB12 CDF"]
     assert metadata["result"]["request_uuid"] == str(asset.request_uuid)
     assert metadata["result"]["sha1"] == asset.sha1
     assert metadata["result"]["file_path"].endswith(asset.file.name)

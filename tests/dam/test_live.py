@@ -68,7 +68,7 @@ def rest_flow(base: str, token: str) -> None:
 
     asset = wait_done(base, token, uuid)
     assert asset["status"] == "done", asset
-    assert PLATE.lower() in asset["plate_numbers"], asset
+    assert "AB12 CDE" in asset["plate_numbers"], asset
     reading = next(r for r in asset["readings"] if r["plate"] == PLATE.lower())
     assert asset["model_version"]
 
@@ -88,7 +88,7 @@ def rest_flow(base: str, token: str) -> None:
     )
     assert review.status_code == 200, review.text
     metadata = requests.get(f"{base}/api/assets/{uuid}/metadata/", headers=headers, timeout=10).json()
-    assert metadata["status"] == "success" and "ab12cdf" in metadata["result"]["plate_number"]
+    assert metadata["status"] == "success" and "AB12 CDF" in metadata["result"]["plate_number"]
 
     # Reprocess: the worker runs the engine again; the human correction survives.
     assert (
@@ -103,7 +103,7 @@ def rest_flow(base: str, token: str) -> None:
         what="reprocessing",
     )
     asset = requests.get(f"{base}/api/assets/{uuid}/", headers=headers, timeout=10).json()
-    assert "ab12cdf" in asset["plate_numbers"] and PLATE.lower() not in asset["plate_numbers"], asset
+    assert "AB12 CDF" in asset["plate_numbers"] and "AB12 CDE" not in asset["plate_numbers"], asset
 
     bad = requests.post(
         f"{base}/api/assets/", headers=headers, files={"file": ("x.jpg", b"not an image")}, timeout=10
@@ -244,13 +244,13 @@ def test_browser_upload_shows_the_plate(embedded, tmp_path):
         def plate_shown():
             cards = driver.find_elements(By.CSS_SELECTOR, "#uploads .card")
             texts = [p.text for c in cards for p in c.find_elements(By.CSS_SELECTOR, "ul.readings .plate")]
-            return PLATE.lower() in texts
+            return "AB12 CDE" in texts  # the plate as printed
 
         wait_until(plate_shown, RECOGNITION_TIMEOUT, interval=0.5, what="the plate on the page")
         card = driver.find_element(By.CSS_SELECTOR, "#uploads .card")
         assert card.get_attribute("data-status") == "done"
         assert card.find_elements(By.CSS_SELECTOR, "svg.boxes polygon, svg.boxes rect")  # the box is drawn
         driver.get(f"{base}/assets/")
-        assert PLATE.lower() in driver.find_element(By.ID, "asset-grid").text
+        assert "AB12 CDE" in driver.find_element(By.ID, "asset-grid").text
     finally:
         driver.quit()

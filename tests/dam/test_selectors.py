@@ -1,20 +1,21 @@
-"""dam.selectors: visibility, effective plates, engine-shaped results, Scaleflex metadata."""
+"""dam.selectors: visibility, effective plates, Scaleflex metadata."""
 
 from __future__ import annotations
 
 import pytest
 
 from dam import selectors, services
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
+from tests.support.engine import recognition
 
-from .conftest import engine_result, png_bytes
+from .conftest import png_bytes
 
 
 @pytest.fixture
 def reviewed_asset(alice):
     asset, _ = services.asset_create(owner=alice, data=png_bytes(), enqueue=False)
     services.readings_record(
-        asset=asset, result=engine_result("ab12cde", "xy99zzz", "ab12cde"), model_version="v1"
+        asset=asset, result=recognition("ab12cde", "xy99zzz", "ab12cde"), model_version="v1"
     )
     first, second, _third = asset.readings.all()
     services.reading_review(reading=first, reviewer=alice, status="corrected", corrected_plate="ab12cdf")
@@ -23,22 +24,13 @@ def reviewed_asset(alice):
 
 
 def test_plate_numbers_apply_corrections_drop_rejections_and_dedupe(reviewed_asset):
-    assert selectors.asset_plate_numbers(reviewed_asset) == ["ab12cdf", "ab12cde"]
-
-
-def test_results_in_engine_shape(reviewed_asset):
-    results = selectors.asset_results(reviewed_asset)
-    assert [r["plate"] for r in results] == ["ab12cdf", "ab12cde"]
-    corrected = results[0]
-    assert set(corrected) == {"plate", "score", "dscore", "box", "polygon", "region", "color", "candidates"}
-    assert corrected["candidates"][0] == {"plate": "ab12cdf", "score": 1.0}
-    assert corrected["region"] == {"code": "gb", "score": 0.7}
+    assert selectors.asset_plate_numbers(reviewed_asset) == ["AB12 CDF", "AB12 CDE"]  # as printed
 
 
 def test_metadata_shape(reviewed_asset):
     metadata = selectors.asset_metadata(reviewed_asset)
     assert metadata["status"] == "success"
-    assert metadata["result"]["plate_number"] == ["ab12cdf", "ab12cde"]
+    assert metadata["result"]["plate_number"] == ["AB12 CDF", "AB12 CDE"]
     assert metadata["result"]["sha1"] == reviewed_asset.sha1
 
 

@@ -9,12 +9,14 @@ import pytest
 from django.utils import timezone
 
 from dam import services
-from dam.errors import ServiceError
 from dam.models import Asset, PlateReading
 from dam.signals import assets_changed, assets_deleted
+from platelens.errors import ServiceError
+from plates.base import BoundingBox
+from tests.support.engine import recognition
 from tests.support.synth import corrupt_bytes
 
-from .conftest import engine_result, png_bytes, recognitions
+from .conftest import png_bytes, recognitions
 
 
 @pytest.fixture
@@ -108,12 +110,12 @@ def test_timestamp_accepts_iso_text_and_rejects_junk(alice):
 
 def test_readings_record_replaces_model_readings_and_keeps_reviews(alice, signals_log):
     asset, _ = services.asset_create(owner=alice, data=png_bytes(), enqueue=False)
-    services.readings_record(asset=asset, result=engine_result("ab12cde", "xy99zzz"), model_version="v1")
+    services.readings_record(asset=asset, result=recognition("ab12cde", "xy99zzz"), model_version="v1")
     first, second = asset.readings.all()
     services.reading_review(reading=first, reviewer=alice, status="corrected", corrected_plate="AB12 CDF")
     services.reading_review(reading=second, reviewer=alice, status="rejected")
     # The model now reads the first plate differently, misses the second and finds a third.
-    result = engine_result(
+    result = recognition(
         "ab12cdx", "new111", boxes=[first.box, {"xmin": 500, "ymin": 10, "xmax": 580, "ymax": 30}]
     )
     services.readings_record(asset=asset, result=result, model_version="v2")
@@ -135,7 +137,7 @@ def test_readings_record_replaces_model_readings_and_keeps_reviews(alice, signal
 
 def test_review_rules(alice):
     asset, _ = services.asset_create(owner=alice, data=png_bytes(), enqueue=False)
-    services.readings_record(asset=asset, result=engine_result("ab12cde"), model_version="v1")
+    services.readings_record(asset=asset, result=recognition("ab12cde"), model_version="v1")
     reading = asset.readings.get()
     with pytest.raises(ServiceError) as info:
         services.reading_review(reading=reading, reviewer=alice, status="corrected")
@@ -155,7 +157,7 @@ def test_delete_sends_signal_first_and_removes_file_after_commit(
     alice, media_root, signals_log, django_capture_on_commit_callbacks
 ):
     asset, _ = services.asset_create(owner=alice, data=png_bytes(), enqueue=False)
-    services.readings_record(asset=asset, result=engine_result("ab12cde"), model_version="v1")
+    services.readings_record(asset=asset, result=recognition("ab12cde"), model_version="v1")
     path = Path(media_root, asset.file.name)
     asset_id = asset.pk
     with django_capture_on_commit_callbacks(execute=True):
@@ -168,7 +170,7 @@ def test_delete_sends_signal_first_and_removes_file_after_commit(
 
 def test_reprocess_resets_and_queues(alice, django_capture_on_commit_callbacks):
     asset, _ = services.asset_create(owner=alice, data=png_bytes(), enqueue=False)
-    services.readings_record(asset=asset, result=engine_result("ab12cde"), model_version="v1")
+    services.readings_record(asset=asset, result=recognition("ab12cde"), model_version="v1")
     with django_capture_on_commit_callbacks() as callbacks:
         services.asset_reprocess(asset=asset)
     assert asset.status == "pending" and recognitions(callbacks) == 1
@@ -196,3 +198,15 @@ def test_sweep_requeues_stuck_and_gives_up_after_max_attempts(
     assert recognitions(callbacks) == 2
     statuses = dict(Asset.objects.values_list("pk", "status"))
     assert statuses == {stuck.pk: "pending", poison.pk: "failed", fresh.pk: "processing", lost.pk: "pending"}
+
+
+@pytest.mark.parametrize(
+    ("box", "expected"),
+    [
+        ({"xmin": 1, "ymin": 2, "xmax": 3, "ymax": 4}, BoundingBox(1, 2, 3, 4)),
+        ({}, None),  # a stored reading without a box
+        ({"xmin": None, "ymin": 0, "xmax": 1, "ymax": 1}, None),
+    ],
+)
+def test_stored_box_json_becomes_a_bounding_box(box, expected):
+    assert PlateReading(box=box).bounding_box == expected

@@ -54,10 +54,10 @@ def test_recognize_reads_the_plate_and_keeps_corrections_on_rerun(alice):
 @pytest.mark.slow
 def test_recognize_synchronously_returns_the_engine_result(alice):
     asset, _ = services.asset_create(owner=alice, data=plate_photo("XY34ZZZ", seed=2), enqueue=False)
-    result = services.asset_recognize(asset=asset)
-    assert {"filename", "processing_time", "timestamp", "results"} <= set(result)
-    assert "xy34zzz" in [r["plate"] for r in result["results"]]
+    result = services.asset_recognize(asset=asset).result
+    assert result.processing_ms > 0
+    assert "xy34zzz" in [r.text for r in result.results]
     empty, _ = services.asset_create(owner=alice, data=blank_photo(), enqueue=False)
-    assert services.asset_recognize(asset=empty)["results"] == []
+    assert services.asset_recognize(asset=empty).result.results == ()
     empty.refresh_from_db()
     assert empty.status == "done" and empty.readings.count() == 0

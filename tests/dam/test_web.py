@@ -6,8 +6,9 @@ import pytest
 from django.test import Client
 
 from dam import services
+from tests.support.engine import recognition
 
-from .conftest import engine_result, png_bytes
+from .conftest import png_bytes
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def asset(alice):
     )
     services.readings_record(
         asset=asset,
-        result=engine_result("ab12cde", boxes=[{"xmin": 20, "ymin": 30, "xmax": 120, "ymax": 60}]),
+        result=recognition("ab12cde", boxes=[{"xmin": 20, "ymin": 30, "xmax": 120, "ymax": 60}]),
         model_version="v1",
     )
     return asset
@@ -47,20 +48,20 @@ def test_upload_page(alice_web, asset):
         'href="/api/docs/"',
     ):
         assert part in page
-    assert "ab12cde" in page  # recent assets
+    assert "AB12 CDE" in page  # recent assets, the plate as printed
 
 
 def test_asset_list_and_filters(alice_web, asset):
     page = alice_web.get("/assets/").content.decode()
-    assert "ab12cde" in page and f"/assets/{asset.request_uuid}/thumbnail/" in page
+    assert "AB12 CDE" in page and f"/assets/{asset.request_uuid}/thumbnail/" in page
     assert "/search/?q=ab12cde" in page
-    assert "ab12cde" not in alice_web.get("/assets/?plate=zz").content.decode()
+    assert "AB12 CDE" not in alice_web.get("/assets/?plate=zz").content.decode()
     assert alice_web.get("/assets/?created_after=garbage").status_code == 200
 
 
 def test_asset_page_and_images(alice_web, asset):
     page = alice_web.get(f"/assets/{asset.request_uuid}/").content.decode()
-    assert "data-readings=" in page and "ab12cde" in page
+    assert "data-readings=" in page and "AB12 CDE" in page
     image = alice_web.get(f"/assets/{asset.request_uuid}/file/")
     assert image.status_code == 200 and image["Content-Type"] == "image/png"
     thumb = alice_web.get(f"/assets/{asset.request_uuid}/thumbnail/")
@@ -75,4 +76,4 @@ def test_other_users_cannot_see_the_asset(bob, asset):
     client.force_login(bob)
     for suffix in ("", "file/", "thumbnail/"):
         assert client.get(f"/assets/{asset.request_uuid}/{suffix}").status_code == 404
-    assert "ab12cde" not in client.get("/assets/").content.decode()
+    assert "AB12 CDE" not in client.get("/assets/").content.decode()

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.mark.parametrize("path", sorted(CARS.glob("*.jpg")), ids=lambda p: p.name)
 def test_demo_photo_reads_as_named(pipeline, path):
-    result = pipeline.recognize(path.read_bytes(), filename=path.name)
-    assert [r["plate"] for r in result["results"]] == [path.stem]
+    recognition = pipeline.recognize(path.read_bytes(), filename=path.name)
+    assert [r.text for r in recognition.results] == [path.stem]
 
 
 def test_there_are_demo_photos():

@@ -27,6 +27,6 @@ def test_paddleocr_text_recognition_agrees_with_our_reader(pipeline):
         xs = [int(x) for x, _ in scene.polygon]
         ys = [int(y) for _, y in scene.polygon]
         crops.append(np.ascontiguousarray(rgb[min(ys) : max(ys), min(xs) : max(xs)]))
-    ours = [raw.text.replace("-", "") for raw in pipeline.reader.read_raw(crops)]
+    ours = [raw.text.replace("-", "") for raw in pipeline.reader.read(crops)]
     theirs = [out["rec_text"] for out in model.predict([c[:, :, ::-1] for c in crops], batch_size=len(crops))]
     assert [t.replace(" ", "").replace("-", "").upper() for t in theirs] == ours

@@ -71,5 +71,5 @@ def test_train_reader_smoke_run_exports_a_loadable_reader(tmp_path):
 
     reader = OnnxRecReader(out / "platelens_rec.onnx", name="smoke", min_width=WIDTH, max_width=WIDTH)
     assert "A" in reader.alphabet.symbols and "京" in reader.alphabet.symbols
-    raw = reader.read_raw([data.render_font_plate("AB12CDE", random.Random(1))])[0]
+    raw = reader.read([data.render_font_plate("AB12CDE", random.Random(1))])[0]
     assert raw.emissions.shape == (WIDTH // 8, len(reader.alphabet.symbols))

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from plates.text import fold, normalize
 from search.backends.base import SearchQuery
 from search.documents import all_documents, documents_for_assets
-from search.text import PlateQuery, Tier, fold, normalize
+from search.text import PlateQuery, Tier
 from tests.search import factories as f
 
 

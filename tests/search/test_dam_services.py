@@ -7,6 +7,7 @@ from search.backends import get_backend
 from search.models import IndexOutbox
 from tests.search import factories as f
 from tests.search.behaviour import plates, search
+from tests.support.engine import recognition
 
 
 @pytest.fixture
@@ -15,15 +16,11 @@ def setup(db, settings, celery_eager):
     return get_backend(), f.user("alice")
 
 
-def result(*plates_: str) -> dict:
-    return {
-        "results": [
-            {"plate": p, "score": 0.9, "dscore": 0.9, "box": {"xmin": 10 + 200 * i, "ymin": 10, "xmax": 150 + 200 * i, "ymax": 50},
-             "region": {"code": "de"}, "color": "white"}
-            for i, p in enumerate(plates_)
-        ],
-        "processing_time": 12.0,
-    }  # fmt: skip
+def result(*plates_: str):
+    boxes = [
+        {"xmin": 10 + 200 * i, "ymin": 10, "xmax": 150 + 200 * i, "ymax": 50} for i in range(len(plates_))
+    ]
+    return recognition(*plates_, boxes=boxes, region="de", processing_ms=12.0)
 
 
 def test_recording_reviewing_editing_and_deleting(setup, django_capture_on_commit_callbacks):
@@ -48,3 +45,20 @@ def test_recording_reviewing_editing_and_deleting(setup, django_capture_on_commi
         services.asset_delete(asset=asset)
     assert search(backend, alice).total == 0
     assert IndexOutbox.objects.count() == 0
+
+
+def test_a_correction_typed_with_a_slash_is_stored_and_found_as_searched(
+    setup, django_capture_on_commit_callbacks
+):
+    """One normaliser: the DAM stores `ab/12` as `ab12`, which is what search looks for."""
+    backend, alice = setup
+    asset = f.asset(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.readings_record(asset=asset, result=result("xx9999"), model_version="test")
+    reading = asset.readings.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reading_review(reading=reading, reviewer=alice, status="corrected", corrected_plate="ab/12")
+    reading.refresh_from_db()
+    assert reading.corrected_plate == "ab12"
+    for query in ("AB12", "ab/12", "ab-12"):
+        assert plates(search(backend, alice, query)) == ["ab12"]

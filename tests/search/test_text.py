@@ -1,25 +1,9 @@
-"""Plate text rules: normalisation, confusion folding, query parsing, edit distance, highlight spans."""
+"""Plate queries: parsing, edit distance, match tiers, highlight spans."""
 
 import pytest
 
-from search.text import PlateQuery, Tier, fold, normalize, within_one_edit
-
-
-@pytest.mark.parametrize(
-    ("raw", "norm", "folded"),
-    [
-        ("ab-12 cd", "AB12CD", "A812C0"),
-        ("B0123", "B0123", "80123"),
-        ("8O123", "8O123", "80123"),
-        ("Q-D-O-0", "QDO0", "0000"),
-        ("I L 1", "IL1", "111"),
-        ("ZSGB", "ZSGB", "2568"),
-        ("é-7", "É7", "É7"),
-    ],
-)
-def test_normalize_and_fold(raw, norm, folded):
-    assert normalize(raw) == norm
-    assert fold(raw) == folded
+from plates.text import fold, normalize
+from search.text import PlateQuery, Tier, within_one_edit
 
 
 @pytest.mark.parametrize(

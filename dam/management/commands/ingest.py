@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from dam.errors import ServiceError
 from dam.services import asset_create, asset_recognize
+from platelens import edge
+from platelens.errors import ServiceError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
 
@@ -55,10 +55,7 @@ class Command(BaseCommand):
         for path in bar:
             bar.set_postfix(counts, refresh=False)
             try:
-                if path.stat().st_size > settings.PLATELENS_MAX_UPLOAD_BYTES:
-                    raise ServiceError(
-                        "file_too_large", f"larger than {settings.PLATELENS_MAX_UPLOAD_BYTES} bytes"
-                    )
+                edge.check_upload_size(path.stat().st_size)
                 asset, created = asset_create(
                     owner=user,
                     data=path.read_bytes(),

@@ -39,7 +39,7 @@
     if (!readings.length) list.appendChild(el("li", { "class": "muted" }, "no plate found"));
     readings.forEach(function (r) {
       var li = el("li", { "class": "reading" });
-      li.appendChild(el("span", { "class": "plate" }, r.effective_plate || r.plate));
+      li.appendChild(el("span", { "class": "plate" }, r.display_plate || r.plate));
       var info = " " + Math.round(r.score * 100) + "%" + (r.region && r.region.code ? " · " + r.region.code : "");
       if (r.review_status !== "unreviewed") info += " · " + r.review_status;
       li.appendChild(el("span", { "class": "muted" }, info));

@@ -5,6 +5,7 @@ in the admin)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 
 import requests
@@ -14,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 
 from . import ssrf
 from .models import Webhook, WebhookDelivery
@@ -27,34 +28,36 @@ USER_AGENT = "platelens-webhook/1"
 
 def max_attempts() -> int:
     """Attempts per delivery (the first try plus retries)."""
-    return int(getattr(settings, "PLATELENS_WEBHOOK_MAX_ATTEMPTS", 5))
+    return settings.PLATELENS_WEBHOOK_MAX_ATTEMPTS
 
 
 def disable_after() -> int:
     """Consecutive failed deliveries after which a webhook is disabled."""
-    return int(getattr(settings, "PLATELENS_WEBHOOK_DISABLE_AFTER", 5))
+    return settings.PLATELENS_WEBHOOK_DISABLE_AFTER
 
 
 def backoff_seconds(attempt: int) -> int:
     """Delay before retry number `attempt` (1-based): 10 s, 20 s, 40 s, ... capped at one hour."""
-    base = int(getattr(settings, "PLATELENS_WEBHOOK_BACKOFF_SECONDS", 10))
+    base = settings.PLATELENS_WEBHOOK_BACKOFF_SECONDS
     return min(3600, base * 2 ** max(0, attempt - 1))
 
 
 def image_done_enqueue(*, owner, recognition) -> list[int]:
-    """Create a pending delivery per active image.done webhook of `owner`; the Celery task is queued when
-    the surrounding transaction commits."""
+    """Create a pending delivery per active image.done webhook of `owner` for `recognition` (a
+    dam.services.ImageRecognition); the Celery task is queued when the surrounding transaction commits."""
     from .shapes import platerecognizer
 
     hooks = list(Webhook.objects.filter(owner=owner, is_active=True, event=Webhook.Event.IMAGE_DONE))
     if not hooks:
         return []
-    filename = str(recognition.result.get("filename") or "")
-    data = platerecognizer.recognition_body(recognition, filename=filename)
+    data = platerecognizer.recognition_body(recognition, filename=recognition.result.filename)
     ids = []
     for hook in hooks:
         delivery = WebhookDelivery.objects.create(
-            webhook=hook, event=hook.event, payload=platerecognizer.webhook_payload(webhook=hook, data=data)
+            webhook=hook,
+            event=hook.event,
+            payload=platerecognizer.webhook_payload(webhook=hook, data=data),
+            asset=recognition.asset,
         )
         ids.append(delivery.id)
         transaction.on_commit(lambda pk=delivery.id: _queue(pk), robust=True)
@@ -68,7 +71,7 @@ def _queue(delivery_id: int) -> None:
 
 
 def stale_after_seconds() -> int:
-    return int(getattr(settings, "PLATELENS_WEBHOOK_STALE_SECONDS", 600))
+    return settings.PLATELENS_WEBHOOK_STALE_SECONDS
 
 
 def deliveries_requeue(*, now=None) -> int:
@@ -114,10 +117,10 @@ def delivery_attempt(delivery_id: int) -> str:
         ssrf.check_webhook_target(hook.target)  # again at send time: DNS may have changed since registration
         response = requests.post(
             hook.target,
-            json=delivery.payload,
             timeout=TIMEOUT_SECONDS,
             allow_redirects=False,
             headers={"User-Agent": USER_AGENT},
+            **_body(delivery),
         )
         status = response.status_code
         if not 200 <= status < 300:
@@ -146,6 +149,21 @@ def delivery_attempt(delivery_id: int) -> str:
     return Outcome.FAILED
 
 
+def _body(delivery: WebhookDelivery) -> dict:
+    """requests' body arguments: JSON ("Data Only"), or for a webhook with image multipart/form-data with
+    `json` (the same payload, encoded) and `upload` (the image; left out when the image was not stored)."""
+    if not delivery.webhook.with_image:
+        return {"json": delivery.payload}
+    files = {"json": (None, json.dumps(delivery.payload))}  # a plain form field, not a file
+    asset = delivery.asset
+    if asset is not None and asset.file:
+        with asset.file.open("rb") as handle:
+            image = handle.read()
+        name = asset.original_filename or asset.file.name.rsplit("/", 1)[-1]
+        files["upload"] = (name, image, asset.content_type or "application/octet-stream")
+    return {"files": files}
+
+
 def _record_failure(hook: Webhook, error: str) -> None:
     with transaction.atomic():
         Webhook.objects.filter(pk=hook.pk).update(consecutive_failures=F("consecutive_failures") + 1)
@@ -169,40 +187,3 @@ def _record_failure(hook: Webhook, error: str) -> None:
             recipient_list=[hook.owner.email],
             fail_silently=True,
         )
-
-
-def asset_recognition(asset) -> object:
-    """A Recognition built from an asset's stored readings (assets recognized by the DAM worker)."""
-    from dam.selectors import asset_results
-
-    from .selectors import usage_for
-    from .services import Recognition
-
-    return Recognition(
-        result={
-            "filename": asset.original_filename or asset.file.name.rsplit("/", 1)[-1],
-            "processing_time": asset.processing_time_ms or 0.0,
-            "results": asset_results(asset),
-        },
-        asset=asset,
-        engine_version=asset.model_version,
-        camera_id=asset.camera_id,
-        timestamp=asset.timestamp or asset.status_changed_at,
-        usage=usage_for(user=asset.owner),
-    )
-
-
-def on_dam_task_success(sender=None, result=None, **kwargs) -> None:
-    """Celery task_success receiver: an upload recognized by the DAM worker also sends image.done."""
-    if getattr(sender, "name", "") != "dam.tasks.recognize_asset" or result != "done":
-        return
-    from dam.models import Asset
-
-    args = getattr(sender.request, "args", None) or ()
-    asset = Asset.objects.select_related("owner").filter(pk=args[0] if args else None).first()
-    if asset is None or asset.status != Asset.Status.DONE:
-        return
-    if not Webhook.objects.filter(owner_id=asset.owner_id, is_active=True).exists():
-        return
-    with transaction.atomic():
-        image_done_enqueue(owner=asset.owner, recognition=asset_recognition(asset))

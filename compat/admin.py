@@ -4,7 +4,7 @@ API calls (read-only)."""
 from django import forms
 from django.contrib import admin, messages
 
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 
 from . import services, ssrf
 from .models import ApiCall, Webhook, WebhookDelivery
@@ -28,7 +28,7 @@ class WebhookForm(forms.ModelForm):
 
     class Meta:
         model = Webhook
-        fields = ("owner", "target", "event", "is_active")
+        fields = ("owner", "target", "event", "with_image", "is_active")
 
     def clean_target(self):
         target = self.cleaned_data["target"]
@@ -42,11 +42,19 @@ class WebhookForm(forms.ModelForm):
 @admin.register(Webhook)
 class WebhookAdmin(admin.ModelAdmin):
     form = WebhookForm
-    list_display = ("target", "owner", "event", "is_active", "consecutive_failures", "disabled_at")
+    list_display = (
+        "target",
+        "owner",
+        "event",
+        "with_image",
+        "is_active",
+        "consecutive_failures",
+        "disabled_at",
+    )
     list_filter = ("is_active", "event")
     search_fields = ("target", "owner__username")
     readonly_fields = ("consecutive_failures", "disabled_at", "disabled_reason", "created_on")
-    fields = ("owner", "target", "event", "is_active", *readonly_fields)
+    fields = ("owner", "target", "event", "with_image", "is_active", *readonly_fields)
     actions = ["reenable"]
     inlines = [DeliveryInline]
 

@@ -8,7 +8,10 @@ import uuid
 
 from rest_framework.response import Response
 
-from dam.errors import ServiceError
+from dam.services import ImageRecognition
+from platelens.errors import ServiceError
+from plates.base import PlateRead
+from plates.display import display_plate
 
 from .common import IMAGE_CODES
 
@@ -26,22 +29,26 @@ def request_id() -> str:
     return str(uuid.uuid4())
 
 
-def plate(result: dict) -> dict:
-    box = result.get("box") or {}
-    x0, y0, x1, y1 = (int(round(float(box.get(k, 0)))) for k in ("xmin", "ymin", "xmax", "ymax"))
-    color = str(result.get("color") or "").lower().replace("-", "").replace("_", "")
+def plate(read: PlateRead) -> dict:
+    box = read.box
+    color = read.color.lower().replace("-", "").replace("_", "")
     return {
-        "Number": str(result.get("plate", "")).upper(),
-        "Confidence": max(0, min(100, int(round(float(result.get("score") or 0.0) * 100)))),
-        "Rect": {"X": x0, "Y": y0, "Width": max(0, x1 - x0), "Height": max(0, y1 - y0)},
+        "Number": display_plate(read.text, read.region),
+        "Confidence": max(0, min(100, int(round(read.score * 100)))),
+        "Rect": {
+            "X": box.xmin,
+            "Y": box.ymin,
+            "Width": max(0, box.xmax - box.xmin),
+            "Height": max(0, box.ymax - box.ymin),
+        },
         "Color": COLORS.get(color, OTHER_COLOR),
         "LicensePlateCategory": CATEGORY,
     }
 
 
-def recognition_body(recognition, *, request_id: str) -> dict | None:
+def recognition_body(recognition: ImageRecognition, *, request_id: str) -> dict | None:
     """None when no plate was read: their API answers FailedOperation.OcrFailed then."""
-    plates = [plate(r) for r in recognition.result.get("results", [])]
+    plates = [plate(r) for r in recognition.result.results]
     if not plates:
         return None
     best = plates[0]

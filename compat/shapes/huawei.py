@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from rest_framework.response import Response
 
-from dam.errors import ServiceError
+from dam.services import ImageRecognition
+from platelens.errors import ServiceError
+from plates.base import PlateRead
+from plates.display import display_plate
 
 from .common import AUTH_CODES, IMAGE_CODES
 
@@ -17,23 +20,22 @@ FORMATS = {"JPEG", "PNG", "BMP", "TIFF"}
 COLORS = {"blue", "green", "yellow", "white", "black"}
 
 
-def plate(result: dict) -> dict:
-    polygon = result.get("polygon") or []
+def plate(read: PlateRead) -> dict:
+    polygon = read.polygon
     if len(polygon) != 4:
-        box = result.get("box") or {}
-        x0, y0, x1, y1 = (box.get(k, 0) for k in ("xmin", "ymin", "xmax", "ymax"))
-        polygon = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
-    color = str(result.get("color") or "").lower()
+        box = read.box
+        polygon = ((box.xmin, box.ymin), (box.xmax, box.ymin), (box.xmax, box.ymax), (box.xmin, box.ymax))
+    color = read.color.lower()
     return {
-        "plate_number": str(result.get("plate", "")).upper(),
+        "plate_number": display_plate(read.text, read.region),
         "plate_color": color if color in COLORS else "other",
-        "plate_location": [[int(round(float(x))), int(round(float(y)))] for x, y in polygon],
-        "confidence": round(float(result.get("score") or 0.0), 4),
+        "plate_location": [[int(x), int(y)] for x, y in polygon],
+        "confidence": round(read.score, 4),
     }
 
 
-def recognition_body(recognition) -> dict:
-    return {"result": [plate(r) for r in recognition.result.get("results", [])]}
+def recognition_body(recognition: ImageRecognition) -> dict:
+    return {"result": [plate(r) for r in recognition.result.results]}
 
 
 # ServiceError code -> (HTTP status, Huawei error_code, Huawei error_msg prefix)

@@ -13,6 +13,7 @@ class ApiCall(models.Model):
         SCALEFLEX = "scaleflex", "Scaleflex Visual AI"
         HUAWEI = "huawei", "Huawei Cloud OCR"
         TENCENT = "tencent", "Tencent Cloud OCR"
+        VLENS = "vlens", "Vlens OCR"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_calls")
     api = models.CharField(max_length=20, choices=Api.choices)
@@ -38,6 +39,8 @@ class Webhook(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhooks")
     target = models.URLField(max_length=500)
     event = models.CharField(max_length=30, choices=Event.choices, default=Event.IMAGE_DONE)
+    # Plate Recognizer's "Webhook with Image": multipart/form-data with `json` (the payload) and `upload`.
+    with_image = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     disabled_at = models.DateTimeField(null=True, blank=True)
@@ -54,7 +57,7 @@ class Webhook(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One payload for one webhook; attempts are retried with backoff by dam.compat.tasks."""
+    """One payload for one webhook; attempts are retried with backoff by compat.tasks."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -65,6 +68,8 @@ class WebhookDelivery(models.Model):
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=30, default=Webhook.Event.IMAGE_DONE)
     payload = models.JSONField()
+    # The recognized image, for webhooks with image (None when images are not stored).
+    asset = models.ForeignKey("dam.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     response_status = models.PositiveIntegerField(null=True, blank=True)

@@ -1,13 +1,12 @@
 """Turn what vendor clients send (multipart files, base64 strings, image URLs, form fields, engine config)
-into plain values, refusing bad input with dam.errors.ServiceError (translated per vendor at the edge)."""
+into plain values, refusing bad input with platelens.errors.ServiceError (translated per vendor at the edge)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
 
 import requests
@@ -15,60 +14,22 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from dam.errors import ServiceError
+from platelens import edge
+from platelens.errors import ServiceError
+from plates.base import RecognizeOptions
 
 from . import ssrf
 
-_DATA_URI = re.compile(r"^data:[\w/+.-]+;base64,", re.IGNORECASE)
 _REGION = re.compile(r"^[a-z]{2}([-_][a-z0-9]{1,5})?$")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 URL_FETCH_TIMEOUT_SECONDS = 5
 
 
-def max_upload_bytes() -> int:
-    return int(settings.PLATELENS_MAX_UPLOAD_BYTES)
-
-
-def too_large(size: int, limit: int | None = None) -> ServiceError:
-    limit = limit or max_upload_bytes()
-    return ServiceError(
-        "file_too_large",
-        f"The image is {size} bytes; the limit is {limit} bytes.",
-        status=413,
-        details={"field": "upload"},
-    )
-
-
-def decode_base64(value: str, *, field_name: str, max_bytes: int | None = None) -> bytes:
-    """Decode a base64 image (a data: URI prefix and line breaks are tolerated)."""
-    max_bytes = max_bytes or max_upload_bytes()
-    text = _DATA_URI.sub("", value.strip(), count=1)
-    text = re.sub(r"\s+", "", text)
-    if not text:
-        raise ServiceError("missing_image", f"{field_name} is empty.", details={"field": field_name})
-    if len(text) * 3 // 4 > max_bytes:
-        raise too_large(len(text) * 3 // 4, max_bytes)
-    try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ServiceError(
-            "invalid_base64",
-            f"{field_name} is neither a file nor a valid base64 string.",
-            details={"field": field_name},
-        ) from exc
-
-
-def read_file(uploaded, *, field_name: str) -> bytes:
-    if uploaded.size > max_upload_bytes():
-        raise too_large(uploaded.size)
-    return uploaded.read()
-
-
 def fetch_url(url: str, *, field_name: str) -> tuple[bytes, str]:
     """Download an image from an allowed host (see ssrf.check_url_input); returns (bytes, file name)."""
     ssrf.check_url_input(url)
-    limit = max_upload_bytes()
+    limit = settings.PLATELENS_MAX_UPLOAD_BYTES
     try:
         with requests.get(
             url, stream=True, timeout=URL_FETCH_TIMEOUT_SECONDS, allow_redirects=False
@@ -83,7 +44,7 @@ def fetch_url(url: str, *, field_name: str) -> tuple[bytes, str]:
             for chunk in response.iter_content(64 * 1024):
                 size += len(chunk)
                 if size > limit:
-                    raise too_large(size, limit)
+                    raise edge.file_too_large(size, limit=limit, field=field_name)
                 chunks.append(chunk)
     except requests.RequestException as exc:
         raise ServiceError(
@@ -125,6 +86,18 @@ def parse_regions(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(regions))
 
 
+def parse_uuid(value, *, field_name: str) -> str:
+    """A client-sent GUID (kept as sent, lower-case), or a new one when the field is missing or null."""
+    if value in (None, ""):
+        return str(uuid.uuid4())
+    try:
+        return str(uuid.UUID(str(value).strip()))
+    except ValueError as exc:
+        raise ServiceError(
+            "invalid_parameter", f"{field_name} must be a GUID.", details={"field": field_name}
+        ) from exc
+
+
 def parse_timestamp(value: str | None) -> dt.datetime | None:
     """ISO 8601, UTC if no offset is given (Plate Recognizer's rule)."""
     if value in (None, ""):
@@ -143,17 +116,13 @@ def parse_timestamp(value: str | None) -> dt.datetime | None:
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """Plate Recognizer's `config` JSON, reduced to what the engine and the result filter understand."""
+    """Plate Recognizer's `config` JSON in the engine's vocabulary (`threshold_d`, `threshold_o`, `mode` ->
+    RecognizeOptions), and `region: strict` (keep only plates of the requested regions). Their
+    `detection_rule: strict` is validated and has no effect: there is no vehicle detector; other keys are
+    ignored."""
 
-    threshold_d: float | None = None
-    threshold_o: float | None = None
-    mode: str = "default"
+    options: RecognizeOptions = field(default_factory=RecognizeOptions)
     region_strict: bool = False
-    detection_rule_strict: bool = False
-    ignored: tuple[str, ...] = field(default_factory=tuple)
-
-    def engine_options(self) -> dict:
-        return {"threshold_d": self.threshold_d, "threshold_o": self.threshold_o, "mode": self.mode}
 
 
 def _threshold(config: dict, key: str) -> float | None:
@@ -203,12 +172,11 @@ def parse_engine_config(value) -> EngineConfig:
             raise ServiceError(
                 "invalid_parameter", f'config.{key} accepts only "strict".', details={"field": "config"}
             )
-    known = {"threshold_d", "threshold_o", "mode", "region", "detection_rule"}
     return EngineConfig(
-        threshold_d=_threshold(value, "threshold_d"),
-        threshold_o=_threshold(value, "threshold_o"),
-        mode=mode,
+        options=RecognizeOptions(
+            detection_threshold=_threshold(value, "threshold_d"),
+            ocr_threshold=_threshold(value, "threshold_o"),
+            fast=mode == "fast",
+        ),
         region_strict=value.get("region") == "strict",
-        detection_rule_strict=value.get("detection_rule") == "strict",
-        ignored=tuple(sorted(set(value) - known)),
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from rest_framework.response import Response
 
-from dam.errors import ServiceError
+from dam.services import ImageRecognition
+from platelens.errors import ServiceError
+from plates.base import PlateRead
 
 from ..selectors import Usage
 from .common import AUTH_CODES, f3, utc_iso
@@ -14,30 +16,25 @@ API_VERSION = 1  # the "version" their responses carry
 VEHICLE_UNKNOWN = "Unknown"  # no vehicle model yet: every plate's vehicle type is Unknown with score 0
 
 
-def plate(result: dict) -> dict:
-    box = result.get("box") or {}
-    region = result.get("region") or {}
+def plate(read: PlateRead) -> dict:
     return {
-        "box": {k: int(round(float(box.get(k, 0)))) for k in ("xmin", "ymin", "xmax", "ymax")},
-        "plate": str(result.get("plate", "")).lower(),
-        "region": {"code": str(region.get("code") or ""), "score": f3(region.get("score"))},
+        "box": read.box.as_dict(),
+        "plate": read.text.lower(),
+        "region": {"code": read.region, "score": f3(read.region_score)},
         "vehicle": {"type": VEHICLE_UNKNOWN, "score": 0.0},
-        "score": f3(result.get("score")),
-        "candidates": [
-            {"score": f3(c.get("score")), "plate": str(c.get("plate", "")).lower()}
-            for c in result.get("candidates") or []
-        ],
-        "dscore": f3(result.get("dscore")),
+        "score": f3(read.score),
+        "candidates": [{"score": f3(c.score), "plate": c.text.lower()} for c in read.candidates],
+        "dscore": f3(read.dscore),
     }
 
 
-def recognition_body(recognition, *, filename: str) -> dict:
+def recognition_body(recognition: ImageRecognition, *, filename: str) -> dict:
     """The documented response of POST /v1/plate-reader/, without `usage` (also the webhook `data`)."""
     result = recognition.result
     return {
-        "processing_time": f3(result.get("processing_time")),
-        "results": [plate(r) for r in result.get("results", [])],
-        "filename": filename or str(result.get("filename") or ""),
+        "processing_time": f3(result.processing_ms),
+        "results": [plate(r) for r in result.results],
+        "filename": filename or result.filename,
         "version": API_VERSION,
         "camera_id": recognition.camera_id or None,
         "timestamp": utc_iso(recognition.timestamp),
@@ -48,7 +45,9 @@ def usage_body(usage: Usage) -> dict:
     return {"calls": usage.calls, "max_calls": usage.max_calls}
 
 
-def statistics_body(usage: Usage) -> dict:
+def statistics_body(usage: Usage, *, calls_ever: int) -> dict:
+    """`total_calls` is the plan's monthly calls: the quota, or with no quota every call made so far
+    (`calls_ever`: a real number, never below this month's `calls`)."""
     return {
         "usage": {
             "month": usage.month,
@@ -56,7 +55,7 @@ def statistics_body(usage: Usage) -> dict:
             "year": usage.year,
             "resets_on": utc_iso(usage.resets_on).replace(".000000Z", "Z"),
         },
-        "total_calls": usage.max_calls,
+        "total_calls": usage.max_calls if usage.max_calls is not None else calls_ever,
     }
 
 

@@ -16,7 +16,6 @@ class Usage:
     month: int
     year: int
     calls: int  # recognition calls this calendar month (UTC)
-    total_calls: int  # all recognition calls ever
     max_calls: int | None  # PLATELENS_MONTHLY_QUOTA, None when unlimited
     resets_on: dt.datetime
 
@@ -31,15 +30,19 @@ def month_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
 def usage_for(*, user, now: dt.datetime | None = None) -> Usage:
     start, end = month_bounds(now or timezone.now())
     calls = ApiCall.objects.filter(user=user, created_on__gte=start, created_on__lt=end).count()
-    quota = int(getattr(settings, "PLATELENS_MONTHLY_QUOTA", 0) or 0)
+    quota = settings.PLATELENS_MONTHLY_QUOTA
     return Usage(
         month=start.month,
         year=start.year,
         calls=calls,
-        total_calls=ApiCall.objects.filter(user=user).count(),
         max_calls=quota or None,
         resets_on=end,
     )
+
+
+def calls_ever(*, user) -> int:
+    """Every recognition call `user` was served, all months together (/v1/statistics/ without a quota)."""
+    return ApiCall.objects.filter(user=user).count()
 
 
 def webhook_list(*, owner):

@@ -4,8 +4,8 @@ shape. Every error (DRF's auth/throttle errors included) becomes a ServiceError,
 from __future__ import annotations
 
 import hashlib
+import re
 
-from django.conf import settings
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -14,16 +14,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dam.errors import ServiceError
+from platelens import edge
+from platelens.errors import ServiceError, as_service_error
 
 from . import auth, inputs, selectors, services
 from .models import ApiCall
-from .shapes import huawei, platerecognizer, scaleflex, tencent
-from .shapes.common import as_service_error
-from .throttling import CompatUserRateThrottle
-
-# Room for base64 (4/3) plus multipart or JSON overhead above the upload limit.
-_BODY_OVERHEAD = 64 * 1024
+from .shapes import huawei, platerecognizer, scaleflex, tencent, vlens
 
 
 def _values(data, key: str) -> list:
@@ -40,21 +36,11 @@ class VendorView(APIView):
 
     authentication_classes = [auth.PlateRecognizerAuthentication]
     permission_classes = [IsAuthenticated]
-    throttle_classes = [CompatUserRateThrottle]
+    throttle_classes = [edge.PerUserRateThrottle]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def initial(self, request, *args, **kwargs):
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        limit = int(settings.PLATELENS_MAX_UPLOAD_BYTES)
-        if length > limit * 4 // 3 + _BODY_OVERHEAD:
-            raise ServiceError(
-                "file_too_large",
-                f"The request body is {length} bytes; the image limit is {limit} bytes.",
-                status=413,
-            )
+        edge.reject_oversize_body(request)
         super().initial(request, *args, **kwargs)
 
     def handle_exception(self, exc):
@@ -79,7 +65,13 @@ class VendorView(APIView):
 # --- Plate Recognizer ------------------------------------------------------------------------------------
 
 
-class PlateReaderView(VendorView):
+class PlateRecognizerView(VendorView):
+    """Their endpoints take a token, or none at all in SDK mode (see auth.SdkModeAuthentication)."""
+
+    authentication_classes = [auth.PlateRecognizerAuthentication, auth.SdkModeAuthentication]
+
+
+class PlateReaderView(PlateRecognizerView):
     """POST /v1/plate-reader/ and POST /alpr (SDK path)."""
 
     def post(self, request):
@@ -107,23 +99,23 @@ class PlateReaderView(VendorView):
             regions=regions,
             camera_id=camera_id,
             timestamp=timestamp,
-            engine_options=config.engine_options(),
+            options=config.options,
             region_strict=config.region_strict,
             store=self.store_flag(request),
         )
         if not filename and recognition.asset is not None:
             filename = recognition.asset.file.name.rsplit("/", 1)[-1]
         body = platerecognizer.recognition_body(recognition, filename=filename or "upload")
-        body["usage"] = platerecognizer.usage_body(recognition.usage)
+        body["usage"] = platerecognizer.usage_body(selectors.usage_for(user=request.user))
         return Response(body, status=status.HTTP_201_CREATED)
 
     def _upload(self, request) -> tuple[bytes, str]:
         uploaded = request.FILES.get("upload")
         if uploaded is not None:
-            return inputs.read_file(uploaded, field_name="upload"), uploaded.name or ""
+            return edge.read_upload(uploaded, field="upload"), uploaded.name or ""
         value = request.data.get("upload")
         if isinstance(value, str) and value.strip():
-            return inputs.decode_base64(value, field_name="upload"), ""
+            return edge.decode_base64(value, field="upload"), ""
         url = request.data.get("upload_url")
         if isinstance(url, str) and url.strip():
             return inputs.fetch_url(url.strip(), field_name="upload_url")
@@ -138,10 +130,13 @@ class StatisticsView(VendorView):
     """GET /v1/statistics/."""
 
     def get(self, request):
-        return Response(platerecognizer.statistics_body(selectors.usage_for(user=request.user)))
+        usage = selectors.usage_for(user=request.user)
+        return Response(
+            platerecognizer.statistics_body(usage, calls_ever=selectors.calls_ever(user=request.user))
+        )
 
 
-class InfoView(VendorView):
+class InfoView(PlateRecognizerView):
     """GET /info/ (the SDK's version and webhooks)."""
 
     def get(self, request):
@@ -179,17 +174,11 @@ class HuaweiLicensePlateView(VendorView):
         if image:
             if not isinstance(image, str):
                 raise ServiceError("invalid_base64", "image must be a base64 string.")
-            if len(image) > huawei.MAX_BASE64_BYTES:
-                raise ServiceError("file_too_large", "The base64 image is larger than 10 MB.", status=413)
-            data, filename = inputs.decode_base64(image, field_name="image"), ""
+            data = edge.decode_base64(image, field="image", max_encoded_chars=huawei.MAX_BASE64_BYTES)
+            filename = ""
         else:
             data, filename = inputs.fetch_url(str(url), field_name="url")
-        facts = services.image_probe(data)
-        if facts.format not in huawei.FORMATS:
-            raise ServiceError(
-                "unsupported_format",
-                f"{facts.format or 'This'} images are not supported (JPEG, PNG, BMP, TIFF).",
-            )
+        facts = services.image_probe(data, formats=huawei.FORMATS)
         if min(facts.width, facts.height) < huawei.MIN_NARROW_EDGE:
             raise ServiceError(
                 "image_too_small", f"The narrow edge is {min(facts.width, facts.height)} px; at least 15 px."
@@ -237,16 +226,11 @@ class TencentView(VendorView):
         if url:  # "If both are provided, only ImageUrl is used."
             data, filename = inputs.fetch_url(str(url), field_name="ImageUrl")
         elif isinstance(image, str) and image:
-            if len(image) > tencent.MAX_BASE64_BYTES:
-                raise ServiceError("file_too_large", "The base64 image is larger than 7 MB.", status=413)
-            data, filename = inputs.decode_base64(image, field_name="ImageBase64"), ""
+            data = edge.decode_base64(image, field="ImageBase64", max_encoded_chars=tencent.MAX_BASE64_BYTES)
+            filename = ""
         else:
             raise ServiceError("missing_image", "One of ImageBase64 or ImageUrl is required.")
-        facts = services.image_probe(data)
-        if facts.format not in tencent.FORMATS:
-            raise ServiceError(
-                "unsupported_format", f"{facts.format or 'This'} images are not supported (PNG, JPG, JPEG)."
-            )
+        services.image_probe(data, formats=tencent.FORMATS)
         recognition = services.recognition_run(
             user=request.user,
             api=ApiCall.Api.TENCENT,
@@ -276,7 +260,7 @@ class ScaleflexLicensePlateView(VendorView):
             raise ServiceError("invalid_parameter", "The body must be a form or a JSON object.")
         uploaded = request.FILES.get("file") or next(iter(request.FILES.values()), None)
         if uploaded is not None:
-            data, filename = inputs.read_file(uploaded, field_name="file"), uploaded.name or ""
+            data, filename = edge.read_upload(uploaded, field="file"), uploaded.name or ""
         elif isinstance(request.data.get("url"), str) and request.data.get("url"):
             data, filename = inputs.fetch_url(request.data["url"], field_name="url")
         else:
@@ -291,6 +275,60 @@ class ScaleflexLicensePlateView(VendorView):
         return Response(scaleflex.recognition_body(recognition, sha1=hashlib.sha1(data).hexdigest()))
 
 
+# --- Vlens ----------------------------------------------------------------------------------------------
+
+
+class VlensLicensePlateView(VendorView):
+    """POST /v1/ocr/license_plate (JSON: image, transaction_id, client_transaction_id, request_id, country)."""
+
+    authentication_classes = [auth.VlensAuthentication]
+    parser_classes = [JSONParser]
+
+    def render_error(self, error):
+        return vlens.error_response(error)
+
+    def post(self, request):
+        body = request.data if isinstance(request.data, dict) else {}
+        image = body.get("image")
+        if not isinstance(image, str) or not image.strip():
+            raise ServiceError("missing_image", "image (base64) is required.", details={"field": "image"})
+        transaction_id = inputs.parse_uuid(body.get("transaction_id"), field_name="transaction_id")
+        request_id = inputs.parse_uuid(body.get("request_id"), field_name="request_id")
+        client_transaction_id = body.get("client_transaction_id")
+        if client_transaction_id is not None and not isinstance(client_transaction_id, str | int):
+            raise ServiceError(
+                "invalid_parameter",
+                "client_transaction_id must be a string.",
+                details={"field": "client_transaction_id"},
+            )
+        country = str(body.get("country") or vlens.DEFAULT_COUNTRY).strip().upper()
+        if country not in vlens.EGYPT and not re.fullmatch(r"[A-Z]{2}", country):
+            raise ServiceError(
+                "invalid_parameter",
+                "country must be an ISO 3166 code such as EG.",
+                details={"field": "country"},
+            )
+        regions = () if country in vlens.EGYPT else (country.lower(),)
+        data = edge.decode_base64(image, field="image", max_encoded_chars=vlens.MAX_BASE64_BYTES)
+        services.image_probe(data, formats=vlens.FORMATS)
+        recognition = services.recognition_run(
+            user=request.user,
+            api=ApiCall.Api.VLENS,
+            data=data,
+            regions=regions,
+            store=self.store_flag(request),
+        )
+        answer = vlens.recognition_body(
+            recognition,
+            transaction_id=transaction_id,
+            request_id=request_id,
+            client_transaction_id=None if client_transaction_id is None else str(client_transaction_id),
+        )
+        if answer is None:
+            raise ServiceError("no_plate", "No license plate was recognized in the image.")
+        return Response(answer)
+
+
 # --- Webhook registration (platelens API, standard error shape) ----------------------------------------
 
 
@@ -298,6 +336,7 @@ class WebhookSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     target = serializers.URLField(max_length=500)
     event = serializers.CharField(default="image.done")
+    with_image = serializers.BooleanField(default=False)
     is_active = serializers.BooleanField(read_only=True)
     consecutive_failures = serializers.IntegerField(read_only=True)
     disabled_reason = serializers.CharField(read_only=True)

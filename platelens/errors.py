@@ -1,5 +1,7 @@
-"""One application error type (ServiceError) and one DRF handler that gives every API error one JSON shape:
-`{"error": {"code": "...", "message": "...", "details": ...}}` (details only when there are some)."""
+"""One application error type (ServiceError) for every app, the one translation of Django and DRF
+exceptions into it (the compatible APIs render the result in each vendor's shape), and one DRF handler that
+gives every platelens API error one JSON shape: `{"error": {"code": "...", "message": "...", "details":
+...}}` (details only when there are some)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -41,6 +43,32 @@ _CODES = {
 }
 
 
+def as_service_error(exc: Exception) -> ServiceError | None:
+    """The one error type for DRF and Django exceptions raised before a view body runs (authentication,
+    throttling, parsing, body size); None for the others."""
+    if isinstance(exc, ServiceError):
+        return exc
+    if isinstance(exc, RequestDataTooBig):
+        from .edge import file_too_large
+
+        return file_too_large()
+    if isinstance(exc, exceptions.Throttled):
+        wait = int(exc.wait) if exc.wait is not None else 1
+        return ServiceError(
+            "rate_limited",
+            f"Request was throttled. Expected available in {wait} seconds.",
+            status=429,
+            details={"retry_after": wait},
+        )
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        return ServiceError(_CODES[type(exc)], str(exc.detail), status=401)
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return ServiceError("method_not_allowed", str(exc.detail), status=405)
+    if isinstance(exc, exceptions.UnsupportedMediaType | exceptions.ParseError):
+        return ServiceError("invalid_parameter", str(exc.detail), status=400)
+    return None
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict:
     body: dict[str, Any] = {"code": code, "message": message}
     if details not in (None, "", [], {}):
@@ -62,13 +90,9 @@ def _message(detail: Any) -> str:
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: map every known error to the one JSON shape."""
-    if isinstance(exc, ServiceError):
-        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
-    if isinstance(exc, RequestDataTooBig):
-        return Response(
-            error_body("file_too_large", "The request body is larger than the upload limit."),
-            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        )
+    if isinstance(exc, ServiceError | RequestDataTooBig):
+        error = as_service_error(exc)
+        return Response(error_body(error.code, error.message, error.details), status=error.status)
     if isinstance(exc, SuspiciousOperation):
         return Response(error_body("bad_request", str(exc) or "Bad request."), status=400)
     if isinstance(exc, Http404):

@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("tencentcloud/", views.TencentView.as_view(), name="compat-tencent"),
     path("tencentcloud", views.TencentView.as_view()),
+    path("v1/ocr/license_plate", views.VlensLicensePlateView.as_view(), name="compat-vlens"),
     path("scaleflex/license-plate/", views.ScaleflexLicensePlateView.as_view(), name="compat-scaleflex"),
     path("api/compat/webhooks/", views.WebhookListView.as_view(), name="compat-webhooks"),
     path("api/compat/webhooks/<int:pk>/", views.WebhookDetailView.as_view(), name="compat-webhook"),

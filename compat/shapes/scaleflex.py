@@ -6,30 +6,26 @@ from __future__ import annotations
 
 from rest_framework.response import Response
 
-import platelens
-from dam.errors import ServiceError
-from dam.selectors import asset_metadata
-from dam.services import normalize_plate
+from dam.selectors import asset_metadata, metadata_body
+from dam.services import ImageRecognition
+from platelens.errors import ServiceError
+from plates.display import display_plate
 
 from .common import AUTH_CODES
 
 
-def recognition_body(recognition, *, sha1: str) -> dict:
+def recognition_body(recognition: ImageRecognition, *, sha1: str) -> dict:
     """The stored asset's metadata; when images are not stored, the same shape without an asset."""
     if recognition.asset is not None:
         return asset_metadata(recognition.asset)
-    plates = [normalize_plate(str(r.get("plate", ""))) for r in recognition.result.get("results", [])]
-    return {
-        "status": "success",
-        "version": platelens.__version__,
-        "result": {
-            "request_uuid": None,
-            "created_on": recognition.timestamp.isoformat(),
-            "sha1": sha1,
-            "file_path": "",
-            "plate_number": [p for p in dict.fromkeys(plates) if p],
-        },
-    }
+    plates = [display_plate(r.text, r.region) for r in recognition.result.results]
+    return metadata_body(
+        request_uuid=None,
+        created_on=recognition.timestamp,
+        sha1=sha1,
+        file_path="",
+        plate_numbers=[p for p in dict.fromkeys(plates) if p],
+    )
 
 
 _HINTS = {

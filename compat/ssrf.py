@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from dam.errors import ServiceError
+from platelens.errors import ServiceError
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -72,8 +72,8 @@ def _split(url: str) -> tuple[str, int]:
 def check_webhook_target(url: str) -> None:
     """Raise ServiceError("url_refused") unless `url` may receive webhooks."""
     host, port = _split(url)
-    allowed = getattr(settings, "PLATELENS_WEBHOOK_ALLOWED_HOSTS", [])
-    allow_loopback = getattr(settings, "PLATELENS_WEBHOOK_ALLOW_LOOPBACK", True)
+    allowed = settings.PLATELENS_WEBHOOK_ALLOWED_HOSTS
+    allow_loopback = settings.PLATELENS_WEBHOOK_ALLOW_LOOPBACK
     for address in _resolve(host, port):
         if _listed(host, address, allowed):
             continue
@@ -90,7 +90,7 @@ def check_webhook_target(url: str) -> None:
 def check_url_input(url: str) -> None:
     """Raise ServiceError("url_input_refused") unless the server may download an image from `url`."""
     host, port = _split(url)
-    allowed = getattr(settings, "PLATELENS_URL_INPUT_ALLOWED_HOSTS", [])
+    allowed = settings.PLATELENS_URL_INPUT_ALLOWED_HOSTS
     if not allowed:
         raise ServiceError(
             "url_input_refused",

@@ -1,4 +1,4 @@
-"""dam.errors: every exception the API can meet comes out in the one error shape."""
+"""platelens.errors: every exception the API can meet comes out in the one error shape."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig, Suspicio
 from django.http import Http404
 from rest_framework import exceptions
 
-from dam.errors import ServiceError, api_exception_handler
+from platelens.errors import ServiceError, api_exception_handler
 
 
 @pytest.mark.parametrize(
