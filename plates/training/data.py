@@ -82,6 +82,16 @@ def validation_files(name: str, folder: Path = SPLITS_DIR) -> set[str]:
     return set((folder / f"{name}_val.txt").read_text(encoding="utf-8").split())
 
 
+def label_errors(name: str, folder: Path = SPLITS_DIR) -> dict[str, str]:
+    """Held-out files of plate-crops-<name> whose label is known wrong (checked by eye) -> the plate as
+    printed; empty when no such list exists."""
+    path = folder / f"{name}_label_errors.txt"
+    if not path.is_file():
+        return {}
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
+    return {r[0]: r[2] for r in rows if len(r) == 3 and not r[0].startswith("#")}
+
+
 def split(samples: list[Sample], held_out: set[str]) -> tuple[list[Sample], list[Sample]]:
     train = [s for s in samples if s.path.name not in held_out]
     val = [s for s in samples if s.path.name in held_out]

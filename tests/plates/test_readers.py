@@ -39,3 +39,28 @@ def test_onnx_readers_read_a_plate_crop(pipeline, name):
 def test_a_two_row_plate_reads_top_then_bottom(pipeline):
     decisions = pipeline.read_crops([two_row_plate("AB12", "CDE"), two_row_plate("KL3", "B8K")])
     assert [d.plate for d in decisions] == ["AB12CDE", "KL3B8K"]
+
+
+@pytest.mark.slow
+def test_crop_bench_reads_the_held_out_split_only(pipeline, tmp_path):
+    import cv2
+
+    from plates import bench
+    from plates.training.data import validation_files
+
+    folder = tmp_path / "plate-crops-us"
+    folder.mkdir()
+    held_out = sorted(validation_files("us"))[:2]
+    rows = [
+        (held_out[0], "ak", "AB12CDE"),
+        (held_out[1], "ak", "KMBORAK"),
+        ("trained_on.jpg", "ak", "XY12ZZZ"),
+    ]
+    (folder / "labels.csv").write_text(
+        "file,state,plate\n" + "".join(f"{f},{s},{p}\n" for f, s, p in rows), encoding="utf-8"
+    )
+    for file, _, plate in rows:
+        cv2.imwrite(str(folder / file), one_row_plate(plate)[:, :, ::-1])
+    report = bench.run_crops(folder, pipeline=pipeline, progress=False)
+    assert report.per_region["us"][0] == 2
+    assert "us: exact, strict" in report.table()
