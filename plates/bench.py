@@ -176,11 +176,12 @@ def run_crops(
     pipeline: Pipeline | None = None,
     limit: int | None = None,
     progress: bool = True,
-    trim_y: float = 0.05,
+    trim_y: float | None = None,
 ) -> CropReport:
     """Crop-level accuracy on the held-out split of a plate-crops folder (labels.csv with file and plate
     columns; region from `state` for US crops, else the folder's suffix). Each crop is trimmed like the
-    pipeline trims a detected plate, then read one at a time."""
+    pipeline trims a detected plate for its reader (unless `trim_y` says otherwise), then read one at a
+    time."""
     from .training.data import label_errors, validation_files
 
     split = folder.name.removeprefix("plate-crops-")
@@ -190,6 +191,7 @@ def run_crops(
     if not rows:
         raise FileNotFoundError(f"No held-out crops of {folder} listed in the {split} split")
     pipe = pipeline or get_pipeline()
+    trim_y = pipe.trim_y if trim_y is None else trim_y
     counts: dict[str, list[int]] = {}
     corrected_labels = label_errors(split)
     right_labels = 0

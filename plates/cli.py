@@ -126,6 +126,10 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         steps=args.steps,
         synthetic=args.synthetic,
         us_views=args.us_views,
+        lr=args.lr,
+        weight_decay=args.weight_decay,
+        dropout=args.dropout,
+        seed=args.seed,
         br_views=args.br_views,
         limit=args.limit,
         threads=args.threads,
@@ -181,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--synthetic", type=int, default=5000, help="synthetic plates rendered (default 5000)")
     train.add_argument("--us-views", type=int, default=5, help="augmented views per US crop (default 5)")
     train.add_argument("--br-views", type=int, default=1, help="augmented views per BR crop (default 1)")
+    train.add_argument("--lr", type=float, default=5e-4, help="peak learning rate (default 5e-4)")
+    train.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay (default 1e-4)")
+    train.add_argument(
+        "--dropout", type=float, default=0.1, help="dropout on the trunk features (default 0.1)"
+    )
+    train.add_argument("--seed", type=int, default=20261201, help="augmentation and shuffling seed")
     train.add_argument("--limit", type=int, help="only the first N real crops of each set (smoke runs)")
     train.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
     train.set_defaults(func=cmd_train_reader)

@@ -221,7 +221,10 @@ class FormatCorrector:
             ll = score(candidate)
             if ll < greedy_ll - self.max_drop:
                 continue
-            value = ll + self.prior(candidate, hinted)
+            # A format may arbitrate look-alikes, not add or drop characters: a beam of another length
+            # pays the format prior per character of difference, so only the glyphs can justify it.
+            length_change = abs(len(candidate) - len(greedy_plate)) * self.format_prior
+            value = ll + self.prior(candidate, hinted) - length_change
             if value > best_value:
                 best, best_value, best_ll = candidate, value, ll
         return self._decision(best, best_ll, regions_of(best, order), hinted, corrected=best != greedy_plate)

@@ -99,6 +99,14 @@ MODELS["ppocrv6_rec"] = ModelSpec(
         },
     ),
 )
+MODELS["platelens_rec"] = ModelSpec(
+    name="platelens_rec",
+    description="platelens plate reader: PP-OCRv6 small fine-tuned on plates (ONNX; see MODEL_CARD.md)",
+    source=BundledSource(
+        filename="platelens_rec.onnx",
+        sha256="d9c1f737a2c59eecdfcff6665e08c345e6839b70eb2ac31af29eeded39ef709c",
+    ),
+)
 
 MANIFEST = "manifest.json"
 REC_MODEL_NAME = "PP-OCRv4_mobile_rec"

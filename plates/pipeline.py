@@ -33,13 +33,23 @@ from .geometry import plate_crop
 from .images import DEFAULT_MAX_MEGAPIXELS, DecodedImage, decode_image
 from .rows import split_rows
 
-# Plate readers a deployment can choose (setting PLATES_READER): name -> (installed model, version tag).
-READERS: dict[str, tuple[str, str]] = {
-    "platelens": ("platelens_rec", "platelens-rec-1"),
-    "ppocrv6": ("ppocrv6_rec", "ppocrv6-rec"),
-    "ppocrv4": ("ppocrv4_rec", "ppocrv4-rec"),
+
+@dataclass(frozen=True)
+class ReaderChoice:
+    model: str  # installed model folder (plates.hub.MODELS)
+    tag: str  # names the reader in the engine version
+    trim_y: float  # off top and bottom of each plate crop before reading
+
+
+# Plate readers a deployment can choose (setting PLATES_READER). The document readers read state names
+# and slogans above and below US plate numbers, so their crops are trimmed; platelens was trained on whole
+# plates with those in view and reads untrimmed crops best (held-out US crops: 0.946 vs 0.898 greedy).
+READERS: dict[str, ReaderChoice] = {
+    "platelens": ReaderChoice("platelens_rec", "platelens-rec-1", trim_y=0.0),
+    "ppocrv6": ReaderChoice("ppocrv6_rec", "ppocrv6-rec", trim_y=0.05),
+    "ppocrv4": ReaderChoice("ppocrv4_rec", "ppocrv4-rec", trim_y=0.05),
 }
-DEFAULT_READER = "ppocrv4"
+DEFAULT_READER = "platelens"
 MIN_PLATE_CHARS = 2  # Latin letters/digits a reading needs to count as a plate
 
 
@@ -51,7 +61,7 @@ def reader_from_env() -> str:
 
 
 def engine_version(reader: str) -> str:
-    return f"platedet-0.0.2+{READERS[reader][1]}+plates-{__version__}"
+    return f"platedet-0.0.2+{READERS[reader].tag}+plates-{__version__}"
 
 
 # Stored with every reading: which models and engine code produced it. Known without loading the models.
@@ -67,7 +77,7 @@ class PipelineConfig:
     detection_threshold: float = 0.1  # measured: 0.1 finds 2 of the 4 plates 0.25 misses on openalpr-eu
     ocr_threshold: float = 0.0
     max_plates: int = 10
-    trim_y: float = 0.05  # off top and bottom of each plate: keeps state names and slogans out
+    trim_y: float | None = None  # off top and bottom of each plate; None: the reader's own (READERS)
     pad_x: float = 0.02
     beam_width: int = 8
     max_candidates: int = 5
@@ -108,12 +118,13 @@ class Pipeline:
         self.reader = reader or self._load_reader(root)
         self.corrector = FormatCorrector(self.reader.alphabet)
         self.version = engine_version(self.config.reader)
+        self.trim_y = READERS[self.config.reader].trim_y if self.config.trim_y is None else self.config.trim_y
         self._lock = threading.Lock()
 
     def _load_reader(self, root: Path) -> Reader:
         if self.config.reader not in READERS:
             raise PlatesError(f"unknown reader {self.config.reader!r}; choose one of {', '.join(READERS)}")
-        folder = hub.model_path(READERS[self.config.reader][0], root)
+        folder = hub.model_path(READERS[self.config.reader].model, root)
         options = {"threads": self.config.reader_threads, "beam_width": self.config.beam_width}
         if self.config.reader == "ppocrv4":
             from .readers.paddle_rec import PaddleRecReader
@@ -224,7 +235,7 @@ class Pipeline:
             rgb,
             np.asarray(detection.polygon, dtype=np.float32),
             (box.xmin, box.ymin, box.xmax, box.ymax),
-            trim_y=self.config.trim_y,
+            trim_y=self.trim_y,
             pad_x=self.config.pad_x,
         )
 

@@ -157,6 +157,8 @@ def train(
     steps: int | None = None,
     batch_size: int = 32,
     lr: float = 5e-4,
+    weight_decay: float = 1e-4,
+    dropout: float = 0.1,
     us_views: int = 5,
     br_views: int = 1,
     synthetic: int = 5000,
@@ -188,7 +190,7 @@ def train(
     del session
     model = OnnxRecognizer(template, head_rows=head_rows(dictionary, symbols), start=TRUNK_OUTPUT)
     index = {c: i + 1 for i, c in enumerate(symbols)}
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     history = [
         {"step": 0, "minutes": round((time.monotonic() - started) / 60, 1), **evaluate(model, val, symbols)}
     ]
@@ -206,7 +208,7 @@ def train(
         if len(order) < batch_size:
             order += rng.sample(range(n), n)
         batch, order = order[:batch_size], order[batch_size:]
-        features = F.dropout(train_cache.features[batch].float(), p=0.1)
+        features = F.dropout(train_cache.features[batch].float(), p=dropout)
         logits = model(features)
         log_probs = logits.log_softmax(-1).permute(1, 0, 2)
         targets, lengths = encode([train_cache.texts[i] for i in batch], index)

@@ -97,6 +97,13 @@ def test_corrector_changes_a_reading_only_where_the_recognizer_allows(read, doub
     assert decision.corrected is (read != expected)
 
 
+def test_a_format_does_not_add_a_character_the_glyphs_barely_support():
+    emissions = emissions_for("4752ARM", doubt={0: ("∅", 0.7)})  # the 4 is 30 % likely
+    assert CORRECTOR.decide(emissions, "752ARM", ["4752ARM"]).plate == "752ARM"
+    emissions = emissions_for("4752ARM", doubt={0: ("∅", 0.1)})  # ... or 90 %: the glyphs decide
+    assert CORRECTOR.decide(emissions, "4752ARM", ["752ARM"]).plate == "4752ARM"
+
+
 def test_a_beam_alternative_that_fits_wins_over_an_unfit_greedy_reading():
     emissions = emissions_for("AB12CDE", doubt={1: ("8", 0.45)})
     assert CORRECTOR.decide(emissions, "A812CDE", ["AB12CDE"]).plate == "AB12CDE"

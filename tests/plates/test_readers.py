@@ -10,7 +10,7 @@ from tests.support.synth import one_row_plate, two_row_plate
 
 
 def installed(name: str) -> bool:
-    return (hub.models_dir() / READERS[name][0] / hub.MANIFEST).is_file()
+    return (hub.models_dir() / READERS[name].model / hub.MANIFEST).is_file()
 
 
 def test_engine_version_names_the_reader():
