@@ -4,7 +4,6 @@ into plain values, refusing bad input with platelens.errors.ServiceError (transl
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -13,9 +12,11 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from rest_framework.exceptions import ParseError
 
 from platelens import edge
 from platelens.errors import ServiceError
+from platelens.parsers import parse_json
 from plates.base import RecognizeOptions
 
 from . import ssrf
@@ -48,7 +49,9 @@ def fetch_url(url: str, *, field_name: str) -> tuple[bytes, str]:
                 chunks.append(chunk)
     except requests.RequestException as exc:
         raise ServiceError(
-            "url_fetch_failed", f"Downloading {field_name} failed: {exc}", details={"field": field_name}
+            "url_fetch_failed",
+            f"Downloading {field_name} failed: {ssrf.outbound_failure(exc, url)}",
+            details={"field": field_name},
         ) from exc
     name = url.rsplit("/", 1)[-1].split("?", 1)[0][:200]
     return b"".join(chunks), name
@@ -155,8 +158,8 @@ def parse_engine_config(value) -> EngineConfig:
         return EngineConfig()
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
+            value = parse_json(value)
+        except ParseError as exc:
             raise ServiceError(
                 "invalid_parameter", "config must be a JSON object.", details={"field": "config"}
             ) from exc

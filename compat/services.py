@@ -4,41 +4,29 @@ counting and quota, webhook registration. Views call these and translate the res
 from __future__ import annotations
 
 import datetime as dt
-import io
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from PIL import Image, UnidentifiedImageError
 
 from dam import services as dam_services
 from platelens.errors import ServiceError
 from plates.base import RecognizeOptions
+from plates.errors import ImageError
+from plates.images import ImageFacts, probe_image
 
 from . import selectors, ssrf
 from .models import ApiCall, Webhook
 
 
-@dataclass(frozen=True)
-class ImageFacts:
-    format: str  # Pillow's name: JPEG, PNG, BMP, TIFF, ...
-    width: int
-    height: int
-
-
 def image_probe(data: bytes, *, formats: set[str] | None = None) -> ImageFacts:
-    """Format and size from the header only (vendors constrain these before any decoding); `formats`, if
+    """Format and size from the header only (vendors constrain these before any decoding); bombs and
+    images over PLATELENS_MAX_MEGAPIXELS are refused here, in the caller's own error shape. `formats`, if
     given, are the Pillow format names the vendor accepts (others: unsupported_format)."""
-    if not data:
-        raise ServiceError("empty_image", "The image is empty.", details={"field": "upload"})
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            facts = ImageFacts(format=probe.format or "", width=probe.size[0], height=probe.size[1])
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ServiceError(
-            "not_an_image", "The file is not an image that can be decoded.", details={"field": "upload"}
-        ) from exc
+        facts = probe_image(data, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS)
+    except ImageError as exc:
+        raise ServiceError(exc.code, exc.message, details={"field": "upload"}) from exc
     if formats is not None and facts.format not in formats:
         raise ServiceError(
             "unsupported_format",

@@ -1,9 +1,10 @@
 """Outbound URL policy (webhook targets and image URL inputs), so no request can reach internal services.
 
-Webhook targets: public addresses are allowed; loopback is allowed too (a receiver on the same machine, as
-in Plate Recognizer's own SDK examples; PLATELENS_WEBHOOK_ALLOW_LOOPBACK=False turns that off); private,
-link-local, multicast, reserved and unspecified addresses are refused unless the host name, the address or a
-CIDR containing it is listed in PLATELENS_WEBHOOK_ALLOWED_HOSTS.
+Webhook targets: public addresses are allowed; loopback (this machine's own services, platelens included),
+private, link-local, multicast, reserved and unspecified addresses are refused unless the host name, the
+address or a CIDR containing it is listed in PLATELENS_WEBHOOK_ALLOWED_HOSTS (or, for loopback,
+PLATELENS_WEBHOOK_ALLOW_LOOPBACK=true, for a receiver on the same machine as in Plate Recognizer's SDK
+examples).
 
 Image URL inputs (Huawei `url`, Tencent `ImageUrl`, Plate Recognizer `upload_url`): refused unless the host
 name, the address or a CIDR containing it is listed in PLATELENS_URL_INPUT_ALLOWED_HOSTS.
@@ -19,6 +20,7 @@ import socket
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
 
 from platelens.errors import ServiceError
@@ -67,6 +69,18 @@ def _split(url: str) -> tuple[str, int]:
     except ValueError as exc:
         raise ServiceError("url_invalid", "The URL has an invalid port.") from exc
     return parts.hostname, port
+
+
+def outbound_failure(exc: requests.RequestException, url: str) -> str:
+    """What went wrong with an outbound request, in words a user can act on (not urllib3's internals)."""
+    host = urlsplit(url).netloc or url
+    if isinstance(exc, requests.Timeout):
+        return f"{host} did not answer in time."
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"The TLS certificate of {host} was not accepted."
+    if isinstance(exc, requests.ConnectionError):
+        return f"Could not connect to {host} (refused, unreachable or closed the connection)."
+    return f"The request to {host} failed."
 
 
 def check_webhook_target(url: str) -> None:

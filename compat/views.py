@@ -9,13 +9,14 @@ import re
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from platelens import edge
 from platelens.errors import ServiceError, as_service_error
+from platelens.parsers import JSONParser
 
 from . import auth, inputs, selectors, services
 from .models import ApiCall

@@ -128,7 +128,7 @@ def delivery_attempt(delivery_id: int) -> str:
     except ServiceError as exc:
         error = exc.message
     except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"
+        error = ssrf.outbound_failure(exc, hook.target)
 
     delivery.response_status = status
     delivery.last_error = error

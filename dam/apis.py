@@ -6,14 +6,16 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from platelens import edge
 from platelens.errors import ServiceError
+from platelens.parsers import JSONParser
 
 from . import selectors, services
+from .files import private_file_response
 from .filters import AssetFilter
 from .serializers import (
     AssetCreatedSerializer,
@@ -169,6 +171,19 @@ class ReadingDetailApi(DamAPIView):
             corrected_plate=review.validated_data.get("corrected_plate", ""),
         )
         return Response(ReadingSerializer(reading).data)
+
+
+class AssetFileApi(DamAPIView):
+    """GET /assets/<uuid>/file/: the original bytes, to the owner (and staff) only, by token or session.
+    The one way to a stored file: there is no public media URL."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(description="The image.")})
+    def get(self, request, request_uuid):
+        try:
+            asset = self.get_asset()
+        except ServiceError:
+            raise NotFound("No such asset.") from None
+        return private_file_response(asset)
 
 
 class ApiNotFound(APIView):

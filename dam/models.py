@@ -47,6 +47,8 @@ class Asset(models.Model):
     status_changed_at = models.DateTimeField(default=timezone.now)
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # The Celery node that set it processing: when that node starts again, what it held is orphaned.
+    claimed_by = models.CharField(max_length=255, blank=True, editable=False)
     model_version = models.CharField(max_length=100, blank=True)
     processing_time_ms = models.FloatField(null=True, blank=True)
 

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 
 import platelens
 from platelens.errors import ServiceError
@@ -70,7 +71,8 @@ def asset_plate_numbers(asset: Asset) -> list[str]:
 
 
 def asset_file_path(asset: Asset) -> str:
-    return asset.file.url if asset.file else ""
+    """Where the asset's owner fetches the file: the ownership-checked URL, never a storage path."""
+    return reverse("dam:asset-file", kwargs={"request_uuid": asset.request_uuid}) if asset.file else ""
 
 
 def metadata_body(

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -230,12 +231,16 @@ def _engine_error(exc: PlatesError) -> ServiceError:
     return ServiceError(exc.code, exc.message, status=400 if isinstance(exc, ImageError) else 503)
 
 
-def _asset_engine_run(*, asset: Asset, regions, options: RecognizeOptions | None) -> tuple[Recognition, str]:
-    """Recognize the stored file of `asset` and store its readings. Engine refusals mark the asset failed."""
-    _set_status(asset, Asset.Status.PROCESSING, error="", attempts=F("attempts") + 1)
+def _asset_engine_run(
+    *, asset: Asset, regions, options: RecognizeOptions | None, worker: str = ""
+) -> tuple[Recognition, str]:
+    """Recognize the stored file of `asset` and store its readings. Engine refusals mark the asset failed; a
+    file the storage cannot give right now raises OSError and leaves the asset to be retried. `worker` names
+    the Celery node that claims it (see assets_requeue_claimed)."""
+    _set_status(asset, Asset.Status.PROCESSING, error="", attempts=F("attempts") + 1, claimed_by=worker)
+    with asset.file.open("rb") as handle:  # OSError: shared storage missing or flaky here; retried
+        data = handle.read()
     try:
-        with asset.file.open("rb") as handle:
-            data = handle.read()
         result, version = _engine_run(
             data=data,
             filename=asset.original_filename or PurePath(asset.file.name).name,
@@ -259,10 +264,13 @@ def _recognized(recognition: ImageRecognition) -> ImageRecognition:
     return recognition
 
 
-def asset_recognize(*, asset: Asset, regions=(), options: RecognizeOptions | None = None) -> ImageRecognition:
-    """Run the engine in this process on the stored file of `asset` (the worker task, `ingest --now`), store
-    its readings and send asset_recognized. Engine refusals mark the asset failed and raise ServiceError."""
-    result, version = _asset_engine_run(asset=asset, regions=regions, options=options)
+def asset_recognize(
+    *, asset: Asset, regions=(), options: RecognizeOptions | None = None, worker: str = ""
+) -> ImageRecognition:
+    """Run the engine in this process on the stored file of `asset` (the worker task `worker`, `ingest
+    --now`), store its readings and send asset_recognized. Engine refusals mark the asset failed and raise
+    ServiceError; an unreadable file raises OSError (transient: the task retries)."""
+    result, version = _asset_engine_run(asset=asset, regions=regions, options=options, worker=worker)
     return _recognized(
         ImageRecognition(
             owner=asset.owner,
@@ -326,9 +334,30 @@ def image_recognize(
     )
 
 
+@transaction.atomic
+def assets_requeue_claimed(*, worker: str) -> list[int]:
+    """A Celery node (re)started: whatever it had claimed is orphaned (it runs nothing yet), so it goes back
+    to the queue at once instead of waiting for the sweep. Node names must be unique (`-n name@%h`)."""
+    if not worker:
+        return []
+    ids = list(
+        Asset.objects.filter(status=Asset.Status.PROCESSING, claimed_by=worker).values_list("pk", flat=True)
+    )
+    Asset.objects.filter(pk__in=ids).update(
+        status=Asset.Status.PENDING, status_changed_at=timezone.now(), claimed_by=""
+    )
+    _enqueue_recognition(ids)
+    if ids:
+        logger.warning("worker %s restarted: re-queued %d assets it had claimed", worker, len(ids))
+    return ids
+
+
 def asset_mark_retrying(*, asset: Asset, error: str) -> None:
-    """A transient failure: back to pending so the retried task (or the sweep) picks the asset up."""
-    _set_status(asset, Asset.Status.PENDING, error=f"retrying: {error}"[:2000])
+    """A transient failure: back to pending so the retried task (or the sweep) picks the asset up. The try
+    does not count towards PLATELENS_MAX_ATTEMPTS, which is for images that kill the worker."""
+    # Never below 0: the failure may have come before the attempt was counted (a locked database).
+    attempts = Greatest(F("attempts") - 1, Value(0))
+    _set_status(asset, Asset.Status.PENDING, error=f"retrying: {error}"[:2000], attempts=attempts)
 
 
 @transaction.atomic

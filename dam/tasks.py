@@ -6,12 +6,13 @@ import logging
 import random
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
 from platelens.errors import ServiceError
 
 from .models import Asset
-from .services import asset_mark_retrying, asset_recognize, assets_sweep_stuck
+from .services import asset_mark_retrying, asset_recognize, assets_requeue_claimed, assets_sweep_stuck
 
 logger = logging.getLogger(__name__)
 
@@ -30,22 +31,38 @@ def recognize_asset(self, asset_id: int) -> str:
     if asset.status not in (Asset.Status.PENDING, Asset.Status.PROCESSING):
         return f"skipped ({asset.status})"
     try:
-        asset_recognize(asset=asset)
+        asset_recognize(asset=asset, worker=self.request.hostname or "")
     except ServiceError as exc:
         logger.warning("asset %s failed: %s %s", asset_id, exc.code, exc.message)
         return f"failed ({exc.code})"
-    except FileNotFoundError:
-        return "failed (file_missing)"
     except TRANSIENT_ERRORS as exc:
-        if self.request.retries >= self.max_retries:
-            raise
+        # A file missing on this worker is transient too (shared storage not mounted yet, a replica lagging).
+        # The asset waits in pending; once these retries are spent the sweep keeps trying, never "failed".
+        logger.warning("asset %s: %s (%s)", asset_id, transient_reason(exc), exc)
         try:
-            asset_mark_retrying(asset=asset, error=f"{type(exc).__name__}: {exc}")
+            asset_mark_retrying(asset=asset, error=transient_reason(exc))
         except TRANSIENT_ERRORS:
             logger.exception("could not record the retry of asset %s", asset_id)
+        if self.request.retries >= self.max_retries:
+            return "retrying (left to the sweep)"
         countdown = min(60, 2**self.request.retries) + random.uniform(0, 1)
         raise self.retry(exc=exc, countdown=countdown) from exc
     return "done"
+
+
+def transient_reason(exc: Exception) -> str:
+    """What the user sees on the asset while it waits for a retry: the cause, not the library's text."""
+    if isinstance(exc, OSError) and not isinstance(exc, ConnectionError | TimeoutError):
+        return "the stored image could not be read from the media storage"
+    if isinstance(exc, OperationalError | InterfaceError):
+        return "the database was busy or unreachable"
+    return "a temporary connection problem"
+
+
+@worker_ready.connect(dispatch_uid="dam-requeue-claimed-on-worker-ready")
+def requeue_claimed_on_worker_ready(sender, **kwargs) -> None:
+    """A restarted worker takes back at once what it held when it died (no wait for the sweep)."""
+    assets_requeue_claimed(worker=getattr(sender, "hostname", "") or "")
 
 
 @shared_task(acks_late=True)

@@ -29,7 +29,7 @@ urlpatterns = [
     path("", views.upload_page, name="upload"),
     path("assets/", views.asset_list_page, name="assets"),
     path("assets/<uuid:request_uuid>/", views.asset_page, name="asset"),
-    path("assets/<uuid:request_uuid>/file/", views.asset_file, name="asset-file"),
+    path("assets/<uuid:request_uuid>/file/", apis.AssetFileApi.as_view(), name="asset-file"),
     path("assets/<uuid:request_uuid>/thumbnail/", views.asset_thumbnail, name="asset-thumbnail"),
     path(
         "assets/<uuid:request_uuid>/readings/<int:reading_id>/crop/", views.reading_crop, name="reading-crop"

@@ -1,18 +1,21 @@
-"""Web pages of the DAM app (upload, asset list, asset page) and owner-checked image views."""
+"""Web pages of the DAM app (upload, asset list, asset page) and owner-checked thumbnails and crops."""
 
 from __future__ import annotations
 
 import io
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from PIL import Image, ImageOps
 
 from platelens.errors import ServiceError
+from plates.errors import ImageError
+from plates.images import open_image
 
 from . import selectors
 from .models import Asset
@@ -76,33 +79,17 @@ def asset_page(request: HttpRequest, request_uuid) -> HttpResponse:
 @login_required
 @require_GET
 @cache_control(private=True, max_age=3600)
-def asset_file(request: HttpRequest, request_uuid) -> HttpResponse:
-    """The original bytes, to their owner (and staff) only; remote storages redirect to their URL."""
-    asset = _asset_or_404(request, request_uuid)
-    if not asset.file:
-        raise Http404("The file is gone.")
-    try:
-        local = asset.file.path
-    except NotImplementedError:
-        return HttpResponseRedirect(asset.file.url)
-    try:
-        handle = open(local, "rb")  # noqa: SIM115 - FileResponse closes it
-    except FileNotFoundError:
-        raise Http404("The file is gone.") from None
-    return FileResponse(handle, content_type=asset.content_type, filename=asset.original_filename or None)
-
-
-@login_required
-@require_GET
-@cache_control(private=True, max_age=3600)
 def asset_thumbnail(request: HttpRequest, request_uuid) -> HttpResponse:
     asset = _asset_or_404(request, request_uuid)
     try:
-        with asset.file.open("rb") as handle, Image.open(handle) as image:
+        with (
+            asset.file.open("rb") as handle,
+            open_image(handle, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS) as image,
+        ):
             image = ImageOps.exif_transpose(image)
             image.thumbnail(THUMBNAIL_SIZE)
             return _image_response(image)
-    except (OSError, ValueError):
+    except (OSError, ImageError):
         raise Http404("No thumbnail for this asset.") from None
 
 
@@ -118,7 +105,10 @@ def reading_crop(request: HttpRequest, request_uuid, reading_id: int) -> HttpRes
         raise Http404("No such reading.") from None
     box = reading.box or {}
     try:
-        with asset.file.open("rb") as handle, Image.open(handle) as image:
+        with (
+            asset.file.open("rb") as handle,
+            open_image(handle, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS) as image,
+        ):
             image = ImageOps.exif_transpose(image)
             margin = 0.08 * max(1, box["xmax"] - box["xmin"])
             crop = image.crop(
@@ -130,5 +120,5 @@ def reading_crop(request: HttpRequest, request_uuid, reading_id: int) -> HttpRes
                 )
             )
             return _image_response(crop)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ImageError, KeyError, TypeError):
         raise Http404("No crop for this reading.") from None

@@ -1,5 +1,6 @@
 """Request-edge helpers every API of the project shares (the DAM API, the compatible APIs): the per-user
-throttle, the body-size guard, upload size checks and base64 decoding, each raising the one error type.
+throttle, the body-size guard, upload size checks and base64 decoding, each raising the one error type (the
+JSON parser is in platelens.parsers).
 
 They live in the project package, not in an app, because they depend only on settings and DRF: the DAM and
 the compatible APIs both use them, and neither should import the other for HTTP plumbing."""

@@ -3,10 +3,12 @@ variables point at production services: DATABASE_URL, CELERY_BROKER_URL, SEARCH_
 
 import ipaddress
 import os
+import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLATELENS_VAR_DIR", BASE_DIR / "var"))
@@ -49,13 +51,39 @@ def database_from_url(url: str) -> dict:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
+            # One psycopg pool per process instead of a persistent connection per thread: a web process
+            # holds at most PLATELENS_DB_POOL_SIZE connections however many threads serve requests.
+            "CONN_MAX_AGE": 0,
+            "OPTIONS": {
+                "pool": {"min_size": 1, "max_size": env_int("PLATELENS_DB_POOL_SIZE", 4), "timeout": 30}
+            },
         }
     raise ValueError(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (use postgres:// or sqlite://)")
 
 
-SECRET_KEY = os.environ.get("PLATELENS_SECRET_KEY", "dev-only-insecure-key-change-me")
-DEBUG = env_bool("PLATELENS_DEBUG", True)
+def secret_key() -> str:
+    """PLATELENS_SECRET_KEY, or a random key made once and kept in VAR_DIR (never a key known to others).
+    Processes on other machines do not share VAR_DIR: production sets PLATELENS_SECRET_KEY everywhere."""
+    if os.environ.get("PLATELENS_SECRET_KEY"):
+        return os.environ["PLATELENS_SECRET_KEY"]
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        # Written aside, then linked into place: concurrent first starts agree on one complete key.
+        draft = VAR_DIR / f".secret_key.{os.getpid()}"
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+SECRET_KEY = secret_key()
+# Off unless asked for: a debug page shows settings, SQL and tracebacks to whoever triggers an error.
+DEBUG = env_bool("PLATELENS_DEBUG", False)
 ALLOWED_HOSTS = [
     h
     for h in os.environ.get("PLATELENS_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
@@ -82,6 +110,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (admin, pages) from the app itself, with DEBUG off and no web server in front.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -126,9 +156,17 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-MEDIA_URL = "/media/"
+STATIC_ROOT = Path(os.environ.get("PLATELENS_STATIC_ROOT", VAR_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# whitenoise serves static files from the apps themselves, so the app works with DEBUG off and without a
+# `collectstatic` step; in production `collectstatic` fills STATIC_ROOT for the reverse proxy to serve.
+WHITENOISE_USE_FINDERS = True
+# Uploaded photos are private: there is no public media URL; views check ownership and serve the bytes,
+# or hand them to the reverse proxy (PLATELENS_MEDIA_ACCEL: "x-accel-redirect" for nginx, "x-sendfile"
+# for Apache/lighttpd) under PLATELENS_MEDIA_ACCEL_PREFIX, an internal-only location of the proxy.
 MEDIA_ROOT = Path(os.environ.get("PLATELENS_MEDIA_ROOT", VAR_DIR / "media"))
+PLATELENS_MEDIA_ACCEL = os.environ.get("PLATELENS_MEDIA_ACCEL", "").strip().lower()
+PLATELENS_MEDIA_ACCEL_PREFIX = os.environ.get("PLATELENS_MEDIA_ACCEL_PREFIX", "/protected-media/")
 # S3-compatible storage is a settings change: set PLATELENS_STORAGE_BACKEND=storages.backends.s3.S3Storage
 # (django-storages) plus its AWS_* variables.
 STORAGES = {
@@ -137,6 +175,23 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# --- security headers ------------------------------------------------------------------------------------
+# Always on, Django's defaults kept: X-Frame-Options DENY, nosniff, Referrer-Policy and COOP same-origin.
+# PLATELENS_HTTPS=true (production behind a TLS-terminating proxy that sets X-Forwarded-Proto): secure
+# cookies, HTTPS redirect and HSTS; `manage.py check --deploy` is clean with it and a real secret key.
+PLATELENS_HTTPS = env_bool("PLATELENS_HTTPS", False)
+if PLATELENS_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("PLATELENS_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PLATELENS_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("PLATELENS_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a commitment browsers keep for months: the operator opts in, the check stays quiet.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -170,6 +225,12 @@ REST_FRAMEWORK = {
         "anon": "60/min",
     },
     "EXCEPTION_HANDLER": "platelens.errors.api_exception_handler",
+    # JSON with a nesting limit: a 2,000-deep body is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "platelens.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "platelens API",
@@ -179,6 +240,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Schema completeness is not a deployment setting: `check --deploy` reports security, not doc gaps.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
     "ENUM_NAME_OVERRIDES": {
         "AssetStatusEnum": "dam.models.Asset.Status",
         "ReviewStatusEnum": "dam.models.PlateReading.Review",
@@ -204,6 +267,23 @@ CELERY_TASK_ALWAYS_EAGER = (
     False  # uploads are recognized by a worker (the compatible APIs answer synchronously)
 )
 CELERY_TASK_IGNORE_RESULT = True
+# Maintenance (the sweep, search indexing, webhook deliveries) has its own queue so a recognition backlog
+# never delays it; `serve`'s worker consumes both, production runs a worker for each (see the README).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+PLATELENS_MAINTENANCE_QUEUE = "maintenance"
+# A worker started without -Q consumes both (nothing is left unconsumed); production splits them with -Q.
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name)  # one exchange per queue: a message reaches only its queue
+    for name in (CELERY_TASK_DEFAULT_QUEUE, PLATELENS_MAINTENANCE_QUEUE)
+)
+CELERY_TASK_ROUTES = {
+    name: {"queue": PLATELENS_MAINTENANCE_QUEUE}
+    for name in (
+        "dam.tasks.sweep_stuck_assets",
+        "search.tasks.*",
+        "dam.compat.tasks.*",
+    )
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # An asset in "processing" longer than this is considered orphaned by a dead worker and re-queued.
 PLATELENS_STUCK_AFTER_SECONDS = env_int("PLATELENS_STUCK_AFTER_SECONDS", 300)
@@ -247,7 +327,8 @@ PLATELENS_WEBHOOK_DISABLE_AFTER = env_int(
 )  # consecutive failed deliveries
 PLATELENS_WEBHOOK_BACKOFF_SECONDS = env_int("PLATELENS_WEBHOOK_BACKOFF_SECONDS", 10)  # doubles per retry
 PLATELENS_WEBHOOK_STALE_SECONDS = env_int("PLATELENS_WEBHOOK_STALE_SECONDS", 600)  # lost task -> re-queued
-PLATELENS_WEBHOOK_ALLOW_LOOPBACK = env_bool("PLATELENS_WEBHOOK_ALLOW_LOOPBACK", True)
+# Loopback targets (this machine's own services) only when the operator turns it on or lists the host.
+PLATELENS_WEBHOOK_ALLOW_LOOPBACK = env_bool("PLATELENS_WEBHOOK_ALLOW_LOOPBACK", False)
 # Plate Recognizer SDK mode: their on-prem SDK answers tokenless requests from its network. When on, such
 # requests from these networks (CIDRs) on /v1/plate-reader/, /alpr and /info/ are served as PLATELENS_SDK_USER.
 PLATELENS_SDK_MODE = env_bool("PLATELENS_SDK_MODE", False)

@@ -1,7 +1,6 @@
-"""Root URLs: each app contributes its own urls module."""
+"""Root URLs: each app contributes its own urls module. No /media/ route: stored files are private and served
+only by views that check ownership (dam.files)."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,5 +11,3 @@ urlpatterns = [
     path("", include("compat.urls")),
     path("", include("dam.urls")),
 ]
-
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

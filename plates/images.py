@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import struct
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -31,36 +35,63 @@ class DecodedImage:
     height: int
 
 
-def decode_image(data: bytes, *, max_megapixels: float = DEFAULT_MAX_MEGAPIXELS) -> DecodedImage:
-    """Decode bytes into RGB pixels, refusing empty, non-image, truncated and oversize (bomb) inputs."""
-    if not data:
-        raise ImageError("The file is empty.", code="empty_image")
-    max_pixels = int(max_megapixels * 1_000_000)
+@dataclass(frozen=True)
+class ImageFacts:
+    format: str  # Pillow's format name, e.g. "JPEG"
+    width: int
+    height: int
+
+
+@contextmanager
+def open_image(
+    source: bytes | BinaryIO, *, max_megapixels: float = DEFAULT_MAX_MEGAPIXELS
+) -> Iterator[Image.Image]:
+    """The one place untrusted image bytes are opened. Yields the lazily decoded Pillow image once its header
+    passes the pixel limit; any decoding failure inside the `with` block (bombs, truncation, garbage) is
+    raised as ImageError with a message that names the limit the user can act on."""
+    if isinstance(source, bytes | bytearray):
+        if not source:
+            raise ImageError("The file is empty.", code="empty_image")
+        source = io.BytesIO(source)
+    too_large = ImageError(
+        f"The image is larger than the {max_megapixels:g} megapixel limit.", code="image_too_large"
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                fmt = probe.format or ""
-                width, height = probe.size
-                if width * height > max_pixels:
+            with Image.open(source) as image:
+                width, height = image.size
+                if width * height > max_megapixels * 1_000_000:
                     raise ImageError(
-                        f"The image has {width}x{height} pixels, more than the {max_megapixels:g} megapixel limit.",
+                        f"The image has {width}x{height} pixels, more than the {max_megapixels:g} "
+                        "megapixel limit.",
                         code="image_too_large",
                     )
-                if fmt not in FORMAT_CONTENT_TYPES:
-                    raise ImageError(
-                        f"Image format {fmt or 'unknown'} is not supported.", code="unsupported_format"
-                    )
-                probe.load()
-                image = ImageOps.exif_transpose(probe).convert("RGB")
+                yield image
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageError(f"The image is too large to decode safely: {exc}", code="image_too_large") from exc
+        raise too_large from exc  # Pillow's own limit, hit before ours could be checked
     except UnidentifiedImageError as exc:
-        raise ImageError("The file is not an image Pillow can decode.", code="not_an_image") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageError(f"The image is truncated or corrupt: {exc}", code="truncated_image") from exc
+        raise ImageError("The file is not an image that can be decoded.", code="not_an_image") from exc
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError, struct.error) as exc:
+        raise ImageError("The image is truncated or corrupt.", code="truncated_image") from exc
+
+
+def probe_image(data: bytes, *, max_megapixels: float = DEFAULT_MAX_MEGAPIXELS) -> ImageFacts:
+    """Format and size from the header only (no pixel decoding), refusing what open_image refuses."""
+    with open_image(data, max_megapixels=max_megapixels) as image:
+        return ImageFacts(format=image.format or "", width=image.size[0], height=image.size[1])
+
+
+def decode_image(data: bytes, *, max_megapixels: float = DEFAULT_MAX_MEGAPIXELS) -> DecodedImage:
+    """Decode bytes into RGB pixels, refusing empty, non-image, truncated, unsupported and oversize inputs."""
+    with open_image(data, max_megapixels=max_megapixels) as probe:
+        fmt = probe.format or ""
+        if fmt not in FORMAT_CONTENT_TYPES:
+            raise ImageError(f"Image format {fmt or 'unknown'} is not supported.", code="unsupported_format")
+        probe.load()
+        image = ImageOps.exif_transpose(probe).convert("RGB")
     rgb = np.asarray(image, dtype=np.uint8)
     return DecodedImage(
         rgb=rgb,

@@ -66,6 +66,8 @@ def error_response(error: ServiceError) -> Response:
         status, code, text = _ERRORS[error.code]
     elif error.code in IMAGE_CODES:
         status, code, text = 400, "AIS.0104", "The image is not supported or the image quality is poor."
+    elif 400 <= error.status < 500:  # any other refusal of the request stays a client error
+        status, code, text = error.status, "AIS.0101", "The input parameter is invalid."
     else:
         status, code, text = max(error.status, 500), "AIS.0105", "Recognition failed."
     return Response({"error_code": code, "error_msg": f"{text} {error.message}".strip()}, status=status)

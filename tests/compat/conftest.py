@@ -118,7 +118,9 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
+    # Loopback targets are refused by default; a local receiver is allow-listed explicitly.
+    settings.PLATELENS_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     server = Receiver()
     yield server
     server.close()

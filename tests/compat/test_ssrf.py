@@ -28,12 +28,24 @@ def test_private_and_odd_targets_are_refused(url, settings):
         ssrf.check_webhook_target(url)
 
 
-def test_loopback_is_allowed_unless_turned_off(settings):
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8000/api/", "http://localhost:8081/", "http://[::1]:8081/", "http://127.7.7.7/"]
+)
+def test_loopback_is_refused_by_default(url, settings):
+    settings.PLATELENS_WEBHOOK_ALLOWED_HOSTS = []
+    assert settings.PLATELENS_WEBHOOK_ALLOW_LOOPBACK is False  # the shipped default
+    with pytest.raises(ServiceError) as refused:
+        ssrf.check_webhook_target(url)
+    assert refused.value.code == "url_refused"
+
+
+def test_loopback_is_allowed_when_turned_on_or_listed(settings):
+    settings.PLATELENS_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     ssrf.check_webhook_target("http://127.0.0.1:8081/")
-    ssrf.check_webhook_target("http://[::1]:8081/")
-    settings.PLATELENS_WEBHOOK_ALLOW_LOOPBACK = False
     with pytest.raises(ServiceError):
-        ssrf.check_webhook_target("http://127.0.0.1:8081/")
+        ssrf.check_webhook_target("http://[::1]:8081/")
+    settings.PLATELENS_WEBHOOK_ALLOW_LOOPBACK = True
+    ssrf.check_webhook_target("http://[::1]:8081/")
 
 
 def test_listed_hosts_and_cidrs_are_allowed(settings):
@@ -53,3 +65,18 @@ def test_url_input_needs_an_allowed_host(settings):
     ssrf.check_url_input("http://127.0.0.1/car.jpg")
     with pytest.raises(ServiceError):
         ssrf.check_url_input("http://10.0.0.1/car.jpg")
+
+
+def test_a_failed_download_is_described_not_dumped(settings):
+    """Issue 11, finding 8: the user reads what went wrong, not urllib3's HTTPConnectionPool(...) text."""
+    from compat import inputs
+    from tests.dam.processes import free_port
+
+    settings.PLATELENS_URL_INPUT_ALLOWED_HOSTS = ["127.0.0.1"]
+    url = f"http://127.0.0.1:{free_port()}/car.jpg"  # nothing listens there
+    with pytest.raises(ServiceError) as failed:
+        inputs.fetch_url(url, field_name="upload_url")
+    message = failed.value.message
+    assert failed.value.code == "url_fetch_failed"
+    assert "Could not connect to 127.0.0.1:" in message
+    assert "HTTPConnectionPool" not in message and "Errno" not in message and "Max retries" not in message

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import requests
 
+from dam.management.commands.serve import worker_command
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -85,19 +87,10 @@ class Project:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def start_worker(self, name: str = "worker", *, beat: bool = False, **env: str) -> subprocess.Popen:
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "platelens",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-        ]
-        command += ["--without-gossip", "--without-mingle", "--hostname", f"{name}-{os.getpid()}@%h"]
-        if beat:
-            command += ["-B", "--schedule", str(self.var_dir / f"{name}-beat-schedule")]
+        command = worker_command(
+            hostname=f"{name}-{os.getpid()}@%h",
+            beat_schedule=str(self.var_dir / f"{name}-beat-schedule") if beat else "",
+        )
         proc = self.start(name, command, **env)
         wait_until(lambda: "ready." in self.log(name) or proc.poll() is not None, 60, what=f"{name} to start")
         assert proc.poll() is None, self.log(name)

@@ -204,7 +204,7 @@ def test_serve_stops_cleanly_on_sigterm_and_fails_when_a_child_dies(tmp_path_fac
 
     project.start_server("serve-2")
     proc = next(p for p, _ in project.processes if p.name == "serve-2")
-    web_pid = int(re.search(r"\(pid (\d+)\)", project.log("serve-2")).group(1))
+    web_pid = int(re.search(r"gunicorn pid (\d+)", project.log("serve-2")).group(1))
     os.kill(web_pid, signal.SIGKILL)
     assert proc.wait(30) != 0
     assert "the web process exited" in project.log("serve-2")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -61,3 +62,74 @@ def test_recognize_synchronously_returns_the_engine_result(alice):
     assert services.asset_recognize(asset=empty).result.results == ()
     empty.refresh_from_db()
     assert empty.status == "done" and empty.readings.count() == 0
+
+
+def test_a_file_missing_on_the_worker_is_retried_not_failed(alice, celery_eager, settings):
+    """Issue 11, finding 10: a worker that cannot read the file (shared storage not mounted there yet) retries;
+    the asset is never marked failed for good, and its message names the cause, not an errno."""
+    asset, _ = services.asset_create(owner=alice, data=png_bytes(), enqueue=False)
+    stored = asset.file.path
+    hidden = stored + ".away"
+    Path(stored).rename(hidden)
+    result = recognize_asset.delay(asset.pk)  # eager: the retries run at once
+    assert result.get() == "retrying (left to the sweep)"
+    asset.refresh_from_db()
+    assert asset.status == "pending" and asset.attempts == 0  # storage trouble is not the image's fault
+    assert asset.error == "retrying: the stored image could not be read from the media storage"
+    Path(hidden).rename(stored)
+    # The sweep is the backstop that tries it again once the storage is back.
+    Asset.objects.filter(pk=asset.pk).update(status_changed_at=timezone.now() - dt.timedelta(hours=1))
+    assert services.assets_sweep_stuck()["requeued"] == [asset.pk]
+    assert Asset.objects.get(pk=asset.pk).status == "pending"
+
+
+def test_a_transient_error_message_names_the_cause(alice):
+    asset, _ = services.asset_create(owner=alice, data=png_bytes(), enqueue=False)
+    Path(asset.file.path).unlink()
+    with pytest.raises(Exception):  # noqa: B017 - Celery's Retry, raised by the bound task
+        recognize_asset.apply(args=[asset.pk], throw=True)
+    asset.refresh_from_db()
+    assert asset.status == "pending"
+    assert asset.error == "retrying: the stored image could not be read from the media storage"
+
+
+def test_a_restarted_worker_requeues_what_it_had_claimed(alice, django_capture_on_commit_callbacks):
+    """Issue 11, finding 11: no 5-minute wait for the sweep after a worker died mid-task."""
+    mine, _ = services.asset_create(owner=alice, data=png_bytes(color=(1, 1, 1)), enqueue=False)
+    others, _ = services.asset_create(owner=alice, data=png_bytes(color=(2, 2, 2)), enqueue=False)
+    Asset.objects.filter(pk=mine.pk).update(status="processing", claimed_by="w1@host")
+    Asset.objects.filter(pk=others.pk).update(status="processing", claimed_by="w2@host")  # still running
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert services.assets_requeue_claimed(worker="w1@host") == [mine.pk]
+    assert len(callbacks) == 1
+    assert Asset.objects.get(pk=mine.pk).status == "pending"
+    assert Asset.objects.get(pk=others.pk).status == "processing"
+    assert services.assets_requeue_claimed(worker="") == []
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("dam.tasks.recognize_asset", "celery"),
+        ("dam.tasks.sweep_stuck_assets", "maintenance"),
+        ("search.tasks.index_pending", "maintenance"),
+        ("dam.compat.tasks.deliver_webhook", "maintenance"),
+        ("dam.compat.tasks.requeue_stale_deliveries", "maintenance"),
+    ],
+)
+def test_maintenance_never_waits_behind_recognition(task, queue):
+    """Issue 11, finding 11: the sweep, indexing and webhooks have their own queue."""
+    from platelens.celery import app
+
+    app.loader.import_default_modules()  # what a worker does at start: every app's tasks module
+    assert task in app.tasks
+    route = app.amqp.router.route({}, task)["queue"]
+    # Its own exchange and key too: a message published for one queue is never delivered to the other.
+    assert (route.name, route.exchange.name, route.routing_key) == (queue, queue, queue)
+
+
+def test_a_retry_before_the_attempt_was_counted_keeps_attempts_at_zero(alice):
+    asset, _ = services.asset_create(owner=alice, data=png_bytes(), enqueue=False)
+    services.asset_mark_retrying(asset=asset, error="the database was busy or unreachable")
+    asset.refresh_from_db()
+    assert asset.attempts == 0 and asset.status == "pending"

@@ -8,6 +8,8 @@ must refuse.
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -184,7 +186,8 @@ def blank_photo(size: tuple[int, int] = (640, 480), fmt: str = "JPEG", color=(12
 
 def corrupt_bytes(kind: str) -> bytes:
     """Bad inputs: "empty", "text" (not an image), "truncated" (half a JPEG), "bomb" (a PNG header
-    declaring 60 megapixels: refused before any pixel is decoded), "garbage" (random bytes)."""
+        declaring 60 megapixels: refused before any pixel is decoded), "huge" (a 20000x20000 header, past Pillow's
+    own bomb limit), "garbage" (random bytes)."""
     if kind == "empty":
         return b""
     if kind == "text":
@@ -196,9 +199,23 @@ def corrupt_bytes(kind: str) -> bytes:
         buffer = io.BytesIO()
         Image.new("1", (10_000, 6_000)).save(buffer, format="PNG", optimize=True)
         return buffer.getvalue()
+    if kind == "huge":
+        return huge_png_header(20_000, 20_000)
     if kind == "garbage":
         return np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes()
     raise ValueError(f"unknown kind {kind!r}")
+
+
+def huge_png_header(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims width x height pixels (a decompression bomb's calling card)."""
+    buffer = io.BytesIO()
+    Image.new("1", (8, 8)).save(buffer, format="PNG")
+    data = bytearray(buffer.getvalue())
+    ihdr = data[12:29]  # b"IHDR" + 13 bytes of header fields
+    ihdr[4:12] = struct.pack(">II", width, height)
+    data[12:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(ihdr)))
+    return bytes(data)
 
 
 SAMPLES = {

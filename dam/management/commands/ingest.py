@@ -71,7 +71,7 @@ class Command(BaseCommand):
                 continue
             except OSError as exc:
                 counts["failed"] += 1
-                failures.append(f"{path}: {exc}")
+                failures.append(f"{path}: unreadable ({exc.strerror or type(exc).__name__})")
                 continue
             counts["new" if created else "duplicate"] += 1
         bar.close()
@@ -80,3 +80,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(files)} files: {counts['new']} new, {counts['duplicate']} duplicate, {counts['failed']} failed"
         )
+        if counts["failed"]:
+            # Scripts and cron jobs see the failure in the exit status, not only in the text.
+            raise CommandError(f"{counts['failed']} of {len(files)} files failed (listed above).")
