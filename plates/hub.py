@@ -83,30 +83,29 @@ MODELS: dict[str, ModelSpec] = {
             },
         ),
     ),
+    "ppocrv6_rec": ModelSpec(
+        name="ppocrv6_rec",
+        description="PaddleOCR PP-OCRv6 small text recognizer (ONNX; dictionary in its metadata), Apache-2.0",
+        source=WheelSource(
+            requirement="rapidocr==3.10.0",
+            sha256="2fc34e26cd0f48514804a94f8832283039c7334076bff60768b1fed9ad068050",
+            members={
+                "rapidocr/models/PP-OCRv6_rec_small.onnx": (
+                    "PP-OCRv6_rec_small.onnx",
+                    "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884",
+                )
+            },
+        ),
+    ),
+    "platelens_rec": ModelSpec(
+        name="platelens_rec",
+        description="platelens plate reader: PP-OCRv6 small fine-tuned on plates (ONNX; see MODEL_CARD.md)",
+        source=BundledSource(
+            filename="platelens_rec.onnx",
+            sha256="d9c1f737a2c59eecdfcff6665e08c345e6839b70eb2ac31af29eeded39ef709c",
+        ),
+    ),
 }
-
-MODELS["ppocrv6_rec"] = ModelSpec(
-    name="ppocrv6_rec",
-    description="PaddleOCR PP-OCRv6 small text recognizer (ONNX; dictionary in its metadata), Apache-2.0",
-    source=WheelSource(
-        requirement="rapidocr==3.10.0",
-        sha256="2fc34e26cd0f48514804a94f8832283039c7334076bff60768b1fed9ad068050",
-        members={
-            "rapidocr/models/PP-OCRv6_rec_small.onnx": (
-                "PP-OCRv6_rec_small.onnx",
-                "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884",
-            )
-        },
-    ),
-)
-MODELS["platelens_rec"] = ModelSpec(
-    name="platelens_rec",
-    description="platelens plate reader: PP-OCRv6 small fine-tuned on plates (ONNX; see MODEL_CARD.md)",
-    source=BundledSource(
-        filename="platelens_rec.onnx",
-        sha256="d9c1f737a2c59eecdfcff6665e08c345e6839b70eb2ac31af29eeded39ef709c",
-    ),
-)
 
 MANIFEST = "manifest.json"
 REC_MODEL_NAME = "PP-OCRv4_mobile_rec"

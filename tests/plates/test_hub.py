@@ -40,3 +40,12 @@ def test_paddle_config_names_the_model_and_dictionary():
     config = yaml.safe_load((hub.model_path("ppocrv4_rec") / "inference.yml").read_text(encoding="utf-8"))
     assert config["Global"]["model_name"] == "PP-OCRv4_mobile_rec"
     assert len(config["PostProcess"]["character_dict"]) == 6623
+
+
+def test_bundled_weights_with_the_wrong_hash_are_refused(tmp_path, monkeypatch):
+    (tmp_path / "weights").mkdir()
+    (tmp_path / "weights" / "platelens_rec.onnx").write_bytes(b"not the pinned model")
+    monkeypatch.setattr(hub, "BUNDLED_DIR", tmp_path / "weights")
+    with pytest.raises(ModelIntegrityError, match="does not match its pinned sha256"):
+        hub.install_model(hub.MODELS["platelens_rec"], tmp_path / "models")
+    assert not (tmp_path / "models" / "platelens_rec").exists()
