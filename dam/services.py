@@ -28,6 +28,7 @@ from plates.errors import ImageError, PlatesError
 from plates.images import decode_image
 from plates.text import normalize
 
+from . import engine
 from .models import Asset, PlateReading
 from .signals import asset_recognized, assets_changed, assets_deleted
 
@@ -98,7 +99,8 @@ def asset_create(
     asset's `updated_fields` names those that changed (empty for a new asset)."""
     edge.check_upload_size(len(data))
     try:
-        decoded = decode_image(data, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS)
+        # Validation and size only: a JPEG decodes at 1/8 scale (every byte still read, ~8x less work).
+        decoded = decode_image(data, max_megapixels=settings.PLATELENS_MAX_MEGAPIXELS, min_side=1)
     except ImageError as exc:
         raise ServiceError(exc.code, exc.message, status=400) from exc
     timestamp = _coerce_timestamp(timestamp)
@@ -303,10 +305,10 @@ def image_recognize(
     region_strict: bool = False,
     store: bool = True,
 ) -> ImageRecognition:
-    """Recognize uploaded bytes for `owner` in this process (the compatible APIs answer synchronously):
-    stored as an asset (sha1-deduplicated, readings saved and indexed) unless `store` is False. With
-    `region_strict` only plates of `regions` are answered (all are stored). Sends asset_recognized.
-    Raises ServiceError: size, image (400), engine unavailable (503)."""
+    """Recognize uploaded bytes for `owner` now (the compatible APIs answer synchronously), in a worker: this
+    process only waits (dam.engine). Stored as an asset (sha1-deduplicated, readings saved and indexed) unless
+    `store` is False. With `region_strict` only plates of `regions` are answered (all are stored). Sends
+    asset_recognized. Raises ServiceError: size, image (400), engine unavailable or no answer in time (503)."""
     edge.check_upload_size(len(data))
     timestamp = _coerce_timestamp(timestamp)
     asset = None
@@ -314,12 +316,12 @@ def image_recognize(
         asset, _created = asset_create(
             owner=owner, data=data, filename=filename, camera_id=camera_id, timestamp=timestamp, enqueue=False
         )
-        result, version = _asset_engine_run(asset=asset, regions=regions, options=options)
+        request = engine.request_for(asset_id=asset.pk, regions=regions, options=options)
     else:
-        try:
-            result, version = _engine_run(data=data, filename=filename, regions=regions, options=options)
-        except PlatesError as exc:
-            raise _engine_error(exc) from exc
+        request = engine.request_for(data=data, filename=filename, regions=regions, options=options)
+    result, version = engine.call(request)
+    if asset is not None:
+        asset.refresh_from_db()
     if region_strict:
         result = _regions_only(result, regions)
     return _recognized(
@@ -332,6 +334,28 @@ def image_recognize(
             timestamp=timestamp or timezone.now(),
         )
     )
+
+
+def engine_request_run(*, request: dict) -> dict:
+    """The worker's side of image_recognize: run the engine (storing the asset's readings when the request
+    names one) and reply with the result, or with the refusal as a ServiceError's fields."""
+    data, options = engine.request_parts(request)
+    try:
+        if request["asset_id"] is not None:
+            asset = Asset.objects.filter(pk=request["asset_id"]).first()
+            if asset is None:
+                raise ServiceError("not_found", "The image was deleted before it was recognized.", status=404)
+            result, version = _asset_engine_run(asset=asset, regions=request["regions"], options=options)
+        else:
+            try:
+                result, version = _engine_run(
+                    data=data, filename=request["filename"], regions=request["regions"], options=options
+                )
+            except PlatesError as exc:
+                raise _engine_error(exc) from exc
+    except ServiceError as exc:
+        return engine.reply_error(exc)
+    return engine.reply_ok(result, version)
 
 
 @transaction.atomic

@@ -12,7 +12,13 @@ from django.db import InterfaceError, OperationalError
 from platelens.errors import ServiceError
 
 from .models import Asset
-from .services import asset_mark_retrying, asset_recognize, assets_requeue_claimed, assets_sweep_stuck
+from .services import (
+    asset_mark_retrying,
+    asset_recognize,
+    assets_requeue_claimed,
+    assets_sweep_stuck,
+    engine_request_run,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +69,13 @@ def transient_reason(exc: Exception) -> str:
 def requeue_claimed_on_worker_ready(sender, **kwargs) -> None:
     """A restarted worker takes back at once what it held when it died (no wait for the sweep)."""
     assets_requeue_claimed(worker=getattr(sender, "hostname", "") or "")
+
+
+@shared_task(ignore_result=False, acks_late=False)
+def engine_request(request: dict) -> dict:
+    """A synchronous API's recognition (dam.engine.call waits for this reply). Not acked late: if the worker
+    dies, the caller's timeout answers, and running it again later would be for no one."""
+    return engine_request_run(request=request)
 
 
 @shared_task(acks_late=True)

@@ -259,7 +259,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("sqla+")
     else {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)}
 )
-CELERY_RESULT_BACKEND = None
+# Replies of the synchronous APIs' engine requests (dam.engine): a SQLite file by default, the Redis broker
+# when there is one. Every other task ignores its result.
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
+    CELERY_BROKER_URL
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    else f"db+sqlite:///{VAR_DIR / 'celery-results.sqlite3'}"
+)
+CELERY_DATABASE_ENGINE_OPTIONS = {"connect_args": {"timeout": 30}}
+CELERY_RESULT_EXPIRES = 3600
+# How often an idle worker looks for messages on the SQLite broker (kombu's default, 1 s, would be added to
+# synchronous API calls); platelens/celery.py applies it.
+PLATELENS_BROKER_POLL_SECONDS = 0.1
+# How long a synchronous API waits for the worker's engine before answering 503.
+PLATELENS_ENGINE_TIMEOUT_SECONDS = env_int("PLATELENS_ENGINE_TIMEOUT_SECONDS", 30)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -1,6 +1,6 @@
 """Benchmarks. End to end on an OpenALPR-format folder (NAME.jpg + NAME.txt with `NAME.jpg x y w h PLATE`):
 detection recall (IoU >= 0.5), exact-match accuracy (strict; O/0 and I/1 folded, the usual published
-figure; every look-alike class folded), latency, peak memory.
+figure; every look-alike class folded), latency (per image and per stage), throughput and peak memory.
 Crop level on a plate-crops folder (labels.csv): the reader and format correction alone on the held-out
 split the reader was not trained on, per region, with ms per plate. Both count the look-alike errors."""
 
@@ -42,6 +42,8 @@ class BenchReport:
     median_ms: float
     p90_ms: float
     peak_mb: float
+    stage_ms: dict[str, float]  # median ms per stage: decode, detect, read, correct
+    images_per_s: float  # one image after another, file read included
     misses: list[tuple[str, str, str]]  # (image, expected, best reading)
 
     def table(self) -> str:
@@ -53,6 +55,8 @@ class BenchReport:
             ("exact match, every look-alike folded", f"{self.folded:.3f}"),
             ("median ms / image", f"{self.median_ms:.0f}"),
             ("p90 ms / image", f"{self.p90_ms:.0f}"),
+            *((f"  {stage} ms (median)", f"{ms:.1f}") for stage, ms in self.stage_ms.items()),
+            ("images / s", f"{self.images_per_s:.1f}"),
             ("peak memory (RSS) MB", f"{self.peak_mb:.0f}"),
         ]
         return _table(rows) + "\n\n" + error_classes(self.misses)
@@ -143,11 +147,16 @@ def run(
     pipe.recognize(samples[0].image.read_bytes())  # warm-up: first call allocates
     detected = strict = folded_o0_i1 = folded = 0
     times, misses = [], []
+    stages: dict[str, list[float]] = {}
+    loop_started = time.perf_counter()
     for sample in tqdm(samples, desc="bench", unit="img", disable=not progress):
         data = sample.image.read_bytes()
         started = time.perf_counter()
-        recognition = pipe.recognize(data, filename=sample.image.name)
+        timings: dict[str, float] = {}
+        recognition = pipe.recognize(data, filename=sample.image.name, timings=timings)
         times.append((time.perf_counter() - started) * 1000)
+        for stage, ms in timings.items():
+            stages.setdefault(stage, []).append(ms)
         detected += any(sample.box.iou(r.box) >= 0.5 for r in recognition.results)
         reading = best_reading(recognition.results)
         strict += reading == sample.plate
@@ -155,6 +164,7 @@ def run(
         folded += fold(reading) == fold(sample.plate)
         if reading != sample.plate:
             misses.append((sample.image.name, sample.plate, reading))
+    elapsed = time.perf_counter() - loop_started
     n = len(samples)
     times.sort()
     return BenchReport(
@@ -166,6 +176,8 @@ def run(
         median_ms=statistics.median(times),
         p90_ms=times[min(n - 1, int(round(0.9 * (n - 1))))],
         peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        stage_ms={stage: statistics.median(values) for stage, values in stages.items()},
+        images_per_s=n / elapsed,
         misses=misses,
     )
 

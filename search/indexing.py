@@ -3,21 +3,24 @@
 DAM services send assets_changed/assets_deleted inside their transaction. The receivers only write outbox
 rows (committed or rolled back with the DAM write) and ask for processing after commit. Processing reads the
 current database state of each asset and rewrites its documents; an outbox row is deleted only after the
-backend accepted the write, otherwise it keeps its error and is retried with backoff (beat runs it)."""
+backend accepted the write, otherwise it keeps its error and is retried with backoff (beat runs it).
+A damaged index (SearchIndexCorrupt) queues one rebuild from the database: the index repairs itself."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from search.backends import SearchBackendError, get_backend
-from search.documents import documents_for_assets
+from search.backends.base import PlateDocument, SearchIndexCorrupt
+from search.documents import all_documents, documents_for_assets, indexable_readings_count
 from search.models import IndexOutbox
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,8 @@ CLAIM_SECONDS = 120
 MAX_BACKOFF_SECONDS = 600
 PARK_FOR = timedelta(hours=6)
 PARKED = "parked: indexed while a rebuild ran; replayed into the new index when it ends"
+REPAIR_REQUESTED = "search:index-repair-requested"
+REPAIR_AT_MOST_EVERY_SECONDS = 600
 
 
 def _enqueue_after_commit() -> None:
@@ -106,6 +111,8 @@ def process_outbox(*, due_only: bool = True, max_batches: int | None = None) -> 
         try:
             backend.replace_assets(asset_ids, documents_for_assets(asset_ids))
         except SearchBackendError as exc:
+            if isinstance(exc, SearchIndexCorrupt):
+                request_index_repair()
             now = timezone.now()
             for row in IndexOutbox.objects.filter(id__in=row_ids):
                 row.attempts += 1
@@ -144,3 +151,41 @@ def rebuild_guard() -> Iterator[None]:
 
 def pending_count() -> int:
     return IndexOutbox.objects.exclude(op=IndexOutbox.Op.REBUILD).count()
+
+
+@dataclass
+class RebuildRun:
+    expected: int  # searchable readings in the database when the rebuild ended
+    indexed: int  # documents the rebuild wrote
+    in_index: int  # documents the index holds afterwards
+    replayed: int  # assets changed while it ran, written again afterwards
+
+
+def rebuild_index(
+    progress: Callable[[Iterator[PlateDocument], int], Iterable[PlateDocument]] = lambda docs, _total: docs,
+) -> RebuildRun:
+    """Rebuild the whole index from the database (`progress` wraps the document stream, e.g. with tqdm)."""
+    backend = get_backend()
+    documents = progress(all_documents(), indexable_readings_count())
+    guard = nullcontext() if backend.atomic_rebuild else rebuild_guard()
+    with guard:
+        indexed = backend.rebuild(documents)
+    # Changes made while it ran, and those waiting for a retry (the engine just took a whole rebuild).
+    replayed = process_outbox(due_only=False).indexed_assets
+    backend.refresh()
+    # Counted again at the end: readings may have changed while it ran.
+    return RebuildRun(indexable_readings_count(), indexed, backend.count(), replayed)
+
+
+def request_index_repair() -> None:
+    """Queue one rebuild of a damaged index (at most one per process every REPAIR_AT_MOST_EVERY_SECONDS)."""
+    from search.tasks import repair_index
+
+    if not cache.add(REPAIR_REQUESTED, True, timeout=REPAIR_AT_MOST_EVERY_SECONDS):
+        return
+    log.error("search: the index is damaged; a rebuild from the database is queued")
+    try:
+        repair_index.delay()
+    except Exception:  # noqa: BLE001 - `manage.py search_reindex` repairs it too; searches answer 503 meanwhile
+        cache.delete(REPAIR_REQUESTED)
+        log.warning("search: could not queue repair_index", exc_info=True)

@@ -1,4 +1,4 @@
-"""Search tables: the indexing outbox (pending changes) and the embedded engine's plate index."""
+"""Search tables: the indexing outbox (pending changes), the embedded engine's plate index and its facet counts."""
 
 from django.db import models
 from django.utils import timezone
@@ -27,6 +27,10 @@ class IndexOutbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.op} asset {self.asset_id} (attempts {self.attempts})"
+
+
+# Columns a lookup needs besides its key: rank (taken_at, id), tier (norm), filters and facets.
+COVERED = ("taken_at", "id", "norm", "camera_id", "region", "color", "review_status")
 
 
 class PlateIndexEntry(models.Model):
@@ -58,12 +62,50 @@ class PlateIndexEntry(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["owner_id", "folded"], name="search_pie_owner_folded"),
-            models.Index(fields=["owner_id", "folded_rev"], name="search_pie_owner_frev"),
+            # Covering: prefix, suffix and browse lookups rank, filter and facet from the index alone.
+            models.Index(fields=["owner_id", "folded", *COVERED], name="search_pie_owner_folded"),
+            models.Index(fields=["owner_id", "folded_rev", "folded", *COVERED], name="search_pie_owner_frev"),
             models.Index(fields=["owner_id", "original_folded"], name="search_pie_owner_ofolded"),
             models.Index(fields=["owner_id", "original_folded_rev"], name="search_pie_owner_ofrev"),
-            models.Index(fields=["owner_id", "taken_at"], name="search_pie_owner_taken"),
+            models.Index(
+                fields=[
+                    "owner_id",
+                    "taken_at",
+                    "id",
+                    "folded",
+                    "camera_id",
+                    "region",
+                    "color",
+                    "review_status",
+                ],
+                name="search_pie_owner_taken",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.plate
+
+
+class FacetCount(models.Model):
+    """How many indexed readings an owner has per facet value (facet "total": all of them), over the whole
+    account (prefix "") and per first two characters of the folded plate; kept in the transaction of every
+    index write and recomputed by a rebuild, so browsing and short prefixes never scan an account."""
+
+    TOTAL = "total"
+    PREFIX_LENGTH = 2
+
+    owner_id = models.BigIntegerField()
+    prefix = models.CharField(max_length=PREFIX_LENGTH, blank=True)
+    facet = models.CharField(max_length=16)
+    value = models.CharField(max_length=100)
+    count = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_id", "prefix", "facet", "value"], name="search_facetcount_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"owner {self.owner_id} {self.prefix}* {self.facet}={self.value}: {self.count}"

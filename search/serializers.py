@@ -9,11 +9,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
 
-from search.backends.base import SearchHit
+from search.backends.base import COUNT_LIMIT, SearchHit
 from search.text import PlateQuery
 
 MAX_PAGE_SIZE = 100
-MAX_RESULT_WINDOW = 10_000
+MAX_RESULT_WINDOW = COUNT_LIMIT
 REVIEW_STATES = ["unreviewed", "approved", "corrected"]
 
 
@@ -55,6 +55,7 @@ class SearchParamsSerializer(serializers.Serializer):
         choices=REVIEW_STATES, required=False, allow_blank=True, default=""
     )
     page = serializers.IntegerField(required=False, min_value=1, default=1)
+    cursor = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=25)
 
     def __init__(self, *args, **kwargs):
@@ -64,12 +65,35 @@ class SearchParamsSerializer(serializers.Serializer):
         self.fields["to"] = InstantField(required=False, end=True, source="taken_to")
 
     def validate(self, attrs):
+        if attrs["cursor"]:
+            attrs["after"] = parse_cursor(attrs["cursor"])
+            if PlateQuery.parse(attrs["q"]).norm or attrs["page"] != 1:
+                raise serializers.ValidationError(
+                    {"cursor": "A cursor pages the readings listed without q, from page 1."}
+                )
+            return attrs
         if attrs["page"] * attrs["page_size"] > MAX_RESULT_WINDOW:
             # Elasticsearch's default index.max_result_window; the same limit on every backend.
             raise serializers.ValidationError(
                 {"page": f"Only the first {MAX_RESULT_WINDOW} results can be paged."}
             )
         return attrs
+
+
+def make_cursor(hit: SearchHit) -> str:
+    """The keyset of the results after `hit` (a query without text): its capture time and reading id."""
+    return f"{hit.document.taken_at.isoformat()}_{hit.document.reading_id}"
+
+
+def parse_cursor(cursor: str) -> tuple[datetime, int]:
+    taken, _, reading_id = cursor.rpartition("_")
+    try:
+        moment = parse_datetime(taken)
+        if moment is not None and reading_id.isdigit() and int(reading_id) < 2**63:
+            return (moment if moment.tzinfo else moment.replace(tzinfo=UTC), int(reading_id))
+    except ValueError:
+        pass
+    raise serializers.ValidationError({"cursor": "Use the next_cursor of a previous response."})
 
 
 def thumbnail_url(document) -> str | None:

@@ -1,4 +1,5 @@
-"""Web page of plate search: /search/ (results with thumbnails, the matching plate highlighted, facets)."""
+"""Web page of plate search: /search/ (results with thumbnails, the matching plate highlighted, facets); without
+parameters it opens on the newest readings and the account's facets."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from plates.display import display_plate
 from search.backends import SearchBackendError
+from search.backends.base import SearchIndexCorrupt
 from search.selectors import plate_search
 from search.serializers import REVIEW_STATES, SearchParamsSerializer, hit_data
 
@@ -55,6 +57,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
     data = params.validated_data
     try:
         query, results = plate_search(user=request.user, params=data)
+    except SearchIndexCorrupt:
+        context["error"] = "The search index is being rebuilt; try again shortly."
+        return render(request, "search/search.html", context, status=503)
     except SearchBackendError:
         context["error"] = "The search engine is not reachable; try again shortly."
         return render(request, "search/search.html", context, status=503)
@@ -91,10 +96,10 @@ def search_page(request: HttpRequest) -> HttpResponse:
         hits=hits,
         facets=facets,
         total=results.total,
+        total_is_lower_bound=results.total_relation == "gte",
         page=page,
         next_page=page + 1 if page * page_size < results.total else None,
         previous_page=page - 1 if page > 1 else None,
         base_query=params_without_page.urlencode(),
-        searched=bool(request.GET),
     )
     return render(request, "search/search.html", context)

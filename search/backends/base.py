@@ -10,10 +10,17 @@ from datetime import datetime
 from search.text import PlateQuery, Tier
 
 FACET_FIELDS = ("camera_id", "region", "color", "review_status", "month")
+# Totals are exact up to this many matches and reported as "at least" beyond it (Elasticsearch's
+# track_total_hits); it is also the deepest result a page can reach (serializers.MAX_RESULT_WINDOW).
+COUNT_LIMIT = 10_000
 
 
 class SearchBackendError(Exception):
     """The engine could not be reached or refused a request; the caller records and retries index writes."""
+
+
+class SearchIndexCorrupt(SearchBackendError):
+    """The index itself is damaged (e.g. SQLite "database disk image is malformed"); a rebuild repairs it."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,10 @@ class SearchQuery:
     offset: int = 0
     limit: int = 25
     facets: bool = True
+    count_limit: int = COUNT_LIMIT
+    # Keyset paging of queries without text: hits after this (capture time, reading id) of the previous
+    # page's last hit, newest first; reaches past `count_limit` (the total and facets stay those of the query).
+    after: tuple[datetime, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,9 +76,13 @@ class SearchHit:
 
 @dataclass
 class SearchResults:
+    """`total` is exact when `total_relation` is "eq"; "gte" means more than `count_limit` readings matched,
+    `total` is the limit, and facets may count only the first `count_limit` results in rank order."""
+
     total: int
     hits: list[SearchHit]
     facets: dict[str, list[tuple[str, int]]]
+    total_relation: str = "eq"
 
 
 class SearchBackend(abc.ABC):
@@ -87,7 +102,9 @@ class SearchBackend(abc.ABC):
 
     @abc.abstractmethod
     def search(self, query: SearchQuery) -> SearchResults:
-        """Hits ordered by tier, then capture time (newest first), then reading id (highest first)."""
+        """Hits ordered by tier, then capture time (newest first), then reading id (highest first), from the
+        first `query.count_limit` results (or after `query.after`); the total is exact up to that limit (see
+        SearchResults)."""
 
     @abc.abstractmethod
     def count(self) -> int:

@@ -242,9 +242,15 @@ class ElasticsearchBackend(SearchBackend):
             "query": es_query,
             "sort": [{"_score": "desc"}, {"taken_at": "desc"}, {"reading_id": "desc"}],
             "from": query.offset,
-            "size": query.limit,
-            "track_total_hits": True,
+            "size": max(0, min(query.limit, query.count_limit - query.offset)),
+            # Exact up to the limit, "gte" beyond; aggregations still count every match.
+            "track_total_hits": query.count_limit,
         }
+        if query.after and q.empty:
+            # Every hit of a query without text scores the same: the keyset is (score, time, id).
+            taken, reading_id = query.after
+            body["search_after"] = [0.0, int(taken.timestamp() * 1000), reading_id]
+            body["size"] = query.limit
         if query.facets:
             aggs = {
                 f: {"terms": {"field": f, "size": FACET_SIZE}}
@@ -281,7 +287,11 @@ class ElasticsearchBackend(SearchBackend):
             values = [(str(v), c) for v, c in values if v != ""]
             if values:
                 facets[name] = sorted(values, key=lambda item: (-item[1], item[0]))
-        return SearchResults(total=response["hits"]["total"]["value"], hits=hits, facets=facets)
+        total = response["hits"]["total"]
+        relation = "gte" if total["relation"] == "gte" or total["value"] > query.count_limit else "eq"
+        return SearchResults(
+            total=min(total["value"], query.count_limit), hits=hits, facets=facets, total_relation=relation
+        )
 
 
 def _tier(query: SearchQuery, doc: PlateDocument) -> tuple[Tier | None, bool]:

@@ -31,6 +31,12 @@ def photo_png() -> bytes:
 
 
 @pytest.fixture(autouse=True)
+def engine_in_process(celery_eager):
+    """No worker here: the engine request a synchronous API waits for (dam.engine) runs in this process."""
+    return celery_eager
+
+
+@pytest.fixture(autouse=True)
 def isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PLATELENS_MONTHLY_QUOTA = 0

@@ -93,3 +93,11 @@ def test_rate_limit(client_hw, settings):
     client_hw.post(URL, {}, format="json")
     response = client_hw.post(URL, {}, format="json")
     assert response.status_code == 429 and response.json()["error_code"] == "APIGW.0308"
+
+
+def test_no_worker_is_their_recognition_failure(client_hw, photo, settings, celery_eager):
+    celery_eager.conf.task_always_eager = False  # a real broker message that no worker takes
+    settings.PLATELENS_ENGINE_TIMEOUT_SECONDS = 1
+    response = client_hw.post(URL, {"image": base64.b64encode(photo).decode()}, format="json")
+    assert response.status_code == 503, response.content
+    assert response.json()["error_code"] == "AIS.0105"

@@ -268,3 +268,14 @@ def test_resending_the_same_image_with_new_capture_facts_updates_the_asset(clien
     asset = Asset.objects.get(owner=alice)
     assert asset.camera_id == "gate-7"
     assert asset.timestamp == dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+
+
+def test_no_worker_answers_503_in_time_and_the_stored_image_stays_queued(
+    client_pr, photo, settings, celery_eager
+):
+    celery_eager.conf.task_always_eager = False  # a real broker message that no worker takes
+    settings.PLATELENS_ENGINE_TIMEOUT_SECONDS = 1
+    response = client_pr.post("/v1/plate-reader/", {"upload": io.BytesIO(photo)}, format="multipart")
+    assert response.status_code == 503, response.content
+    assert "did not answer within 1 seconds" in response.json()["detail"]
+    assert Asset.objects.get().status == Asset.Status.PENDING  # the sweep gives it to a worker later

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from dam.management.commands.bench_api import child_processes
 from tests.support.synth import plate_photo
 
 from .processes import Project, start_redis, wait_until
@@ -43,7 +44,8 @@ def wait_done(base: str, token: str, request_uuid: str) -> dict:
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
     """`manage.py serve` on the embedded default (SQLite database and SQLite-backed broker)."""
-    project = new_project(tmp_path_factory, "embedded")
+    # A synchronous API call that loads the models on 2 busy cores may take longer than the default 30 s.
+    project = new_project(tmp_path_factory, "embedded", PLATELENS_ENGINE_TIMEOUT_SECONDS="120")
     token = project.manage("issue_token", "alice", "--create", "--password", "alice-password").strip()
     base = project.start_server()
     yield project, base, token
@@ -121,6 +123,32 @@ def test_rest_flow_on_the_embedded_default(embedded):
 
 
 @pytest.mark.redis
+def _loaded(pid: int, library: str) -> bool:
+    return library in (Path("/proc") / str(pid) / "maps").read_text()
+
+
+def test_plate_reader_api_recognizes_in_the_worker_never_in_the_web_process(embedded):
+    project, base, _ = embedded
+    token = project.manage("issue_token", "bob", "--create").strip()
+    response = requests.post(
+        f"{base}/v1/plate-reader/",
+        headers={"Authorization": f"Token {token}"},
+        files={"upload": ("car.jpg", plate_photo(PLATE, seed=4))},
+        timeout=RECOGNITION_TIMEOUT,
+    )
+    assert response.status_code == 201, response.text
+    assert [r["plate"] for r in response.json()["results"]] == [PLATE.lower()]
+    serve = next(p for p, _ in project.processes if p.name == "serve")
+    children = child_processes(serve.pid)
+    web = next(pid for pid, cmd in children.items() if "gunicorn" in cmd)
+    worker = next(pid for pid, cmd in children.items() if "celery" in cmd)
+    assert _loaded(worker, "onnxruntime")  # the check sees the engine where it runs
+    web_processes = [web, *child_processes(web)]  # gunicorn's master and its workers
+    assert len(web_processes) > 1
+    for pid in web_processes:
+        assert not _loaded(pid, "onnxruntime") and not _loaded(pid, "paddle"), pid
+
+
 def test_rest_flow_on_redis(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("redis-server")
     started = start_redis(var_dir)

@@ -1,5 +1,6 @@
 """The model installer: pinned wheels verified by sha256, atomic, idempotent."""
 
+import json
 import zipfile
 
 import pytest
@@ -32,6 +33,15 @@ def test_installed_models_verify_and_reinstall_is_a_no_op():
     root = hub.models_dir()
     assert hub.verify_all(root) == dict.fromkeys(hub.MODELS, "ok")
     assert hub.install_all(root) == dict.fromkeys(hub.MODELS, False)
+
+
+def test_the_int8_detector_records_how_it_was_built():
+    manifest = json.loads((hub.model_path("platedet_int8") / hub.MANIFEST).read_text())
+    built = manifest["built_from"]
+    assert {k: built[k] for k in hub.BUILT["platedet_int8"].recipe} == hub.BUILT["platedet_int8"].recipe
+    assert (
+        built["source_sha256"] == hub.MODELS["platedet"].source.members["platedet/artifacts/platedet.onnx"][1]
+    )
 
 
 def test_paddle_config_names_the_model_and_dictionary():

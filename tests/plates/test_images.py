@@ -39,3 +39,35 @@ def test_formats_are_sniffed_from_bytes(fmt, content_type):
     decoded = decode_image(plate_photo("AB12CDE", size=(320, 200), fmt=fmt))
     assert decoded.content_type == content_type
     assert decoded.rgb.shape == (200, 320, 3)
+
+
+def test_a_large_jpeg_decodes_reduced_but_reports_its_own_size():
+    data = blank_photo((4000, 3000))
+    image = decode_image(data, min_side=1600)
+    assert image.rgb.shape == (1500, 2000, 3) and (image.width, image.height, image.scale) == (
+        4000,
+        3000,
+        0.5,
+    )
+    assert decode_image(data, min_side=2500).rgb.shape == (3000, 4000, 3)  # half would be under 2500
+    assert decode_image(blank_photo((4000, 3000), fmt="PNG"), min_side=1600).scale == 1  # JPEG only
+
+
+def test_a_truncated_large_jpeg_is_still_refused_when_decoded_reduced():
+    data = blank_photo((4000, 3000))
+    with pytest.raises(ImageError) as info:
+        decode_image(data[: len(data) // 2], min_side=500)
+    assert info.value.code == "truncated_image"
+
+
+def test_exif_rotation_swaps_the_reported_size():
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90
+    Image.new("RGB", (4000, 3000), (90, 90, 90)).save(buffer, format="JPEG", exif=exif)
+    image = decode_image(buffer.getvalue(), min_side=1000)
+    assert (image.width, image.height) == (3000, 4000) and image.rgb.shape == (1000, 750, 3)

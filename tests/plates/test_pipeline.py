@@ -95,3 +95,13 @@ def test_models_load_once(pipeline):
 
     assert get_pipeline() is pipeline
     assert pipeline.version == engine_version(pipeline.config.reader)
+
+
+def test_a_large_photo_answers_in_its_own_pixel_coordinates(pipeline):
+    scene = plate_scene("AB12CDE", size=(4000, 2250), seed=2)
+    (plate,) = pipeline.recognize(scene.data).results
+    assert plate.text == "ab12cde"
+    xmin, ymin, xmax, ymax = scene.box
+    assert abs(plate.box.xmin - xmin) < 40 and abs(plate.box.xmax - xmax) < 40
+    assert abs(plate.box.ymin - ymin) < 40 and abs(plate.box.ymax - ymax) < 40
+    assert all(0 <= x < 4000 and 0 <= y < 2250 for x, y in plate.polygon)

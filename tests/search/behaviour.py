@@ -6,12 +6,13 @@ the `world` fixture (conftest.py) fills the database and rebuilds that backend's
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from plates.text import fold, normalize
-from search.backends.base import SearchQuery
+from search.backends.base import FACET_FIELDS, SearchQuery
 from search.documents import all_documents, documents_for_assets
 from search.text import PlateQuery, Tier
 from tests.search import factories as f
@@ -194,3 +195,103 @@ class BackendBehaviour:
                     expected.append((tier, -r.asset.timestamp.timestamp(), -r.pk))
             want = [(-neg_id, tier) for tier, _t, neg_id in sorted(expected)]
             assert got == want, f"query {text!r}: {[(by_id[i].plate, t) for i, t in got]}"
+
+    def test_counts_are_exact_up_to_the_limit_then_at_least(self, backend, world):
+        full = search(backend, world.alice, "AB12")
+        assert (full.total, full.total_relation) == (5, "eq")
+        at_limit = search(backend, world.alice, "AB12", count_limit=5)
+        assert (at_limit.total, at_limit.total_relation) == (5, "eq")
+        capped = search(backend, world.alice, "AB12", count_limit=3)
+        assert (capped.total, capped.total_relation) == (3, "gte")
+        # The results the limit lets a page reach are ranked as without a limit.
+        assert plates(capped) == plates(full)[:3]
+        assert plates(search(backend, world.alice, "AB12", count_limit=3, offset=2)) == plates(full)[2:3]
+        # Facets count at least the first `count_limit` results and at most every match.
+        for name, values in capped.facets.items():
+            assert 3 <= sum(count for _value, count in values) <= sum(c for _v, c in full.facets[name])
+
+    @pytest.mark.parametrize("q", ["", "A", "AB", "*4", "*34", "AB*", "1234", "AB?2*"])
+    def test_every_query_kind_is_capped(self, backend, world, q):
+        full = search(backend, world.alice, q, limit=100)
+        assert full.total_relation == "eq" and full.total == len(full.hits) >= 2
+        capped = search(backend, world.alice, q, count_limit=1)
+        assert (capped.total, capped.total_relation) == (1, "gte")
+        assert plates(capped) == plates(full)[:1]
+        white = search(backend, world.alice, q, color="white")
+        filtered = search(backend, world.alice, q, count_limit=1, color="white")
+        assert filtered.total_relation == ("gte" if white.total > 1 else "eq")
+        assert plates(filtered) == plates(white)[:1]
+
+    def test_facets_and_counts_follow_create_update_review_and_delete(self, backend, world):
+        """Browse totals and facets (kept counts on the embedded engine) equal the database after each write."""
+        alice = world.alice
+
+        def reindex(*ids):
+            backend.replace_assets(ids, documents_for_assets(ids))
+            backend.refresh()
+
+        def expected(prefix="", **filters) -> tuple[int, dict]:
+            docs = [
+                d
+                for d in all_documents()
+                if d.owner_id == alice.pk
+                and d.folded.startswith(fold(prefix))
+                and all(getattr(d, k) == v for k, v in filters.items())
+            ]
+            facets: dict = {}
+            for d in docs:
+                month = d.taken_at.astimezone(UTC).strftime("%Y-%m")
+                for name, value in zip(
+                    FACET_FIELDS, (d.camera_id, d.region, d.color, d.review_status, month), strict=True
+                ):
+                    if value:
+                        facets.setdefault(name, Counter())[value] += 1
+            return len(docs), {n: sorted(c.items(), key=lambda i: (-i[1], i[0])) for n, c in facets.items()}
+
+        def check():
+            for q in ("", "A", "AB", "N"):
+                for filters in ({}, {"camera_id": "gate-1"}, {"review_status": "approved"}):
+                    results = search(backend, alice, q, **filters)
+                    assert (results.total, results.facets) == expected(q, **filters), (q, filters)
+
+        check()
+        created = f.asset(alice, camera_id="gate-9", timestamp=when("2024-07-01"))
+        f.reading(created, "NL1234", region="nl", color="orange")
+        reindex(created.pk)
+        check()
+        assert ("gate-9", 1) in search(backend, alice).facets["camera_id"]
+        reading = world.readings["fuzzy"]
+        reading.review_status = "approved"
+        reading.save()
+        rejected = world.readings["b0123"]
+        rejected.review_status = "rejected"
+        rejected.save()
+        moved = world.assets["exact"]
+        moved.camera_id = "gate-7"
+        moved.save()
+        reindex(world.assets["fuzzy"].pk, world.assets["b0123"].pk, moved.pk)
+        check()
+        assert search(backend, alice).total == 9  # one created, one rejected
+        created_id = created.pk
+        created.delete()
+        reindex(created_id)
+        check()
+        everything = search(backend, alice)
+        assert "gate-9" not in dict(everything.facets["camera_id"])
+        assert "nl" not in dict(everything.facets["region"])
+        assert search(backend, world.bob).total == 1
+
+    @pytest.mark.parametrize("filters", [{}, {"camera_id": "gate-1"}, {"color": "white"}])
+    def test_keyset_pages_walk_every_reading_past_the_count_limit(self, backend, world, filters):
+        full = search(backend, world.alice, limit=100, **filters)
+        walked, after = [], None
+        while True:
+            page = search(backend, world.alice, limit=2, after=after, count_limit=3, **filters)
+            assert page.total == min(full.total, 3)  # the total is the query's, not what is left
+            walked += page.hits
+            if len(page.hits) < 2:
+                break
+            last = page.hits[-1].document
+            after = (last.taken_at, last.reading_id)
+        assert [hit.document.reading_id for hit in walked] == [hit.document.reading_id for hit in full.hits]
+        assert len(walked) > 3

@@ -118,8 +118,50 @@ def test_search_page_renders_highlight_and_facets(backend, world, client):
     assert client.get("/search/", {"from": "never"}).status_code == 400
 
 
+def test_search_page_opens_on_the_newest_readings_and_the_account_facets(backend, world, client):
+    client.force_login(world.alice)
+    html = client.get("/search/").content.decode()
+    assert "9 readings found" in html
+    assert html.index("KT9876") < html.index("CD9999")  # newest first
+    assert 'data-facet="review_status" data-value="corrected"' in html
+
+
 def test_search_page_requires_login(db):
     from django.test import Client
 
     response = Client().get("/search/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_count_stops_at_the_limit_and_says_so(backend, world, client_for, client, monkeypatch):
+    monkeypatch.setattr("search.selectors.COUNT_LIMIT", 3)
+    api = client_for(world.alice)
+    exact = api.get("/api/search/", {"q": "B12", "camera_id": "gate-2"}).json()
+    assert (exact["count"], exact["count_relation"]) == (1, "eq")
+    first = api.get("/api/search/", {"q": "AB12", "page_size": 2}).json()
+    assert (first["count"], first["count_relation"]) == (3, "gte")
+    second = api.get(first["next"]).json()
+    assert [r["plate"] for r in second["results"]] == ["XAB1234Z"] and second["next"] is None
+    browse = api.get("/api/search/").json()
+    assert (browse["count"], browse["count_relation"]) == (3, "gte")
+    assert sum(v["count"] for v in browse["facets"]["review_status"]) == 9  # facets still count every reading
+    client.force_login(world.alice)
+    assert "3+ readings found" in client.get("/search/", {"q": "AB12"}).content.decode()
+
+
+def test_browse_pages_by_cursor(backend, world, client_for):
+    api = client_for(world.alice)
+    body = api.get("/api/search/", {"page_size": 4}).json()
+    seen = [r["reading_id"] for r in body["results"]]
+    while body["next_cursor"]:
+        body = api.get("/api/search/", {"page_size": 4, "cursor": body["next_cursor"]}).json()
+        assert body["count"] == 9
+        seen += [r["reading_id"] for r in body["results"]]
+    everything = api.get("/api/search/", {"page_size": 100}).json()
+    assert seen == [r["reading_id"] for r in everything["results"]] and len(seen) == 9
+    assert everything["next_cursor"] is None
+    assert api.get("/api/search/", {"q": "AB12"}).json()["next_cursor"] is None
+    bad = ["x", "2024-13-45T00:00:00_5", "2024-01-01T00:00:00+00:00_" + "9" * 30, "2024-01-01_²"]
+    for params in [{"q": "AB12", "cursor": "2024-01-01T00:00:00+00:00_5"}, *({"cursor": c} for c in bad)]:
+        response = api.get("/api/search/", params)
+        assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"

@@ -9,29 +9,17 @@ import time
 import pytest
 
 from search.backends import get_backend
+from search.bench import chromium_driver
 from search.documents import all_documents
 from tests.search import factories as f
 from tests.search.behaviour import when
-
-CHROMIUM_FLAGS = (
-    "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-quic --no-first-run "
-    "--disable-background-networking --disable-component-update --disable-sync"
-)
 
 
 @pytest.fixture
 def driver(tmp_path):
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         pytest.skip("chromium and chromium-driver (Debian packages) are not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for flag in CHROMIUM_FLAGS.split():
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='chromium-', dir=tmp_path)}")
-    browser = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    browser = chromium_driver(tempfile.mkdtemp(prefix="chromium-", dir=tmp_path))
     yield browser
     browser.quit()
 
@@ -63,10 +51,16 @@ def test_search_page_in_chromium(live_server, transactional_db, settings, driver
     driver.find_element(By.NAME, "password").send_keys("pw-alice")
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     box = wait_for(lambda: driver.find_elements(By.ID, "q"))[0]
+    # The first view lists alice's newest readings (both, no highlight) before anything is typed.
+    wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#results .hit")) == 2)
+    assert not driver.find_elements(By.CSS_SELECTOR, "#results mark")
     box.send_keys("ab12")
     driver.find_element(By.ID, "search-button").click()
 
-    hits = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#results .hit"))
+    wait_for(
+        lambda: "q=ab12" in driver.current_url and driver.find_elements(By.CSS_SELECTOR, "#results mark")
+    )
+    hits = driver.find_elements(By.CSS_SELECTOR, "#results .hit")
     assert len(hits) == 2  # bob's AB1200 is not alice's
     assert driver.find_element(By.ID, "result-count").text == "2 readings found"
     marks = [hit.find_element(By.TAG_NAME, "mark").text for hit in hits]

@@ -47,8 +47,8 @@ def test_reindex_elasticsearch(db, settings, osmem):
 def test_changes_during_an_elasticsearch_rebuild_reach_the_new_index(db, settings, osmem, monkeypatch):
     """A worker indexes a change into the old index while the rebuild streams: it is replayed afterwards."""
     from dam.models import PlateReading
+    from search import indexing
     from search.indexing import process_outbox, record_changes
-    from search.management.commands import search_reindex
     from search.models import IndexOutbox
     from tests.search import factories as f
 
@@ -56,7 +56,7 @@ def test_changes_during_an_elasticsearch_rebuild_reach_the_new_index(db, setting
     alice = f.user("alice")
     readings = [f.reading(f.asset(alice), f"RB{n:04d}") for n in range(5)]
     changed = readings[-1]
-    real_documents = search_reindex.all_documents
+    real_documents = indexing.all_documents
 
     def documents_with_a_concurrent_change():
         for document in real_documents():
@@ -69,7 +69,7 @@ def test_changes_during_an_elasticsearch_rebuild_reach_the_new_index(db, setting
                 assert process_outbox().indexed_assets == 1  # the worker wrote the old index
                 assert IndexOutbox.objects.filter(asset_id=changed.asset_id).exists()  # parked, not deleted
 
-    monkeypatch.setattr(search_reindex, "all_documents", documents_with_a_concurrent_change)
+    monkeypatch.setattr(indexing, "all_documents", documents_with_a_concurrent_change)
     output = _reindex()
     assert "changed meanwhile and replayed: 1 assets | outbox pending: 0" in output
     assert plates(search(get_backend(), alice, "ZZ9999")) == ["ZZ9999"]

@@ -1,180 +1,30 @@
-"""Synthetic vehicle photos with a licence plate, generated with Pillow + OpenCV (no dataset needed).
-
-`plate_photo("AB12CDE")` returns encoded image bytes the real detector finds and the real reader reads;
-`plate_scene(...)` also returns where the plate is. `corrupt_bytes(kind)` makes the bad inputs the engine
-must refuse.
-"""
+"""Test photos: the engine's synthetic car photos (`plates.synth`), plus images with no plate and the bad
+inputs the engine must refuse (`corrupt_bytes(kind)`)."""
 
 from __future__ import annotations
 
 import io
 import struct
 import zlib
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image
 
-PLATE_COLORS = {
-    # background, text
-    "white": ((242, 242, 238), (20, 20, 22)),
-    "yellow": ((245, 200, 30), (20, 20, 22)),
-    "blue": ((25, 70, 170), (245, 245, 245)),
-    "green": ((30, 140, 70), (245, 245, 245)),
-    "black": ((22, 22, 24), (240, 240, 240)),
-}
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf",
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSansCondensed-Bold.ttf",
-    "/Library/Fonts/Arial Bold.ttf",
-)
+from plates.synth import PLATE_COLORS, Scene, one_row_plate, plate_photo, plate_scene, two_row_plate
 
-
-@dataclass(frozen=True)
-class Scene:
-    data: bytes  # encoded image
-    text: str
-    polygon: tuple[tuple[float, float], ...]  # plate corners in the photo: TL, TR, BR, BL
-    size: tuple[int, int]
-
-    @property
-    def box(self) -> tuple[int, int, int, int]:
-        xs = [p[0] for p in self.polygon]
-        ys = [p[1] for p in self.polygon]
-        return int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))
-
-
-@lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    for candidate in FONT_CANDIDATES:
-        if Path(candidate).exists():
-            return ImageFont.truetype(candidate, size)
-    return ImageFont.load_default(size=size)
-
-
-def _plate_image(text: str, width: int, plate_color: str) -> Image.Image:
-    background, ink = PLATE_COLORS[plate_color]
-    height = round(width / 4.6)
-    plate = Image.new("RGB", (width, height), background)
-    draw = ImageDraw.Draw(plate)
-    border = max(2, width // 110)
-    draw.rounded_rectangle(
-        (border, border, width - 1 - border, height - 1 - border),
-        radius=border * 3,
-        outline=ink,
-        width=border,
-    )
-    font = _font(round(height * 0.72))
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    text_w, text_h = right - left, bottom - top
-    usable = width * 0.86
-    if text_w > usable:  # long texts: a narrower font size
-        font = _font(max(8, round(height * 0.72 * usable / text_w)))
-        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-        text_w, text_h = right - left, bottom - top
-    draw.text(((width - text_w) / 2 - left, (height - text_h) / 2 - top), text, fill=ink, font=font)
-    return plate
-
-
-def _car_scene(
-    size: tuple[int, int], rng: np.random.Generator
-) -> tuple[Image.Image, tuple[int, int, int, int]]:
-    """A road/wall background and the rear of a car; returns the image and the body's box."""
-    width, height = size
-    sky = np.linspace(150, 210, height, dtype=np.float32)[:, None, None] * np.ones((1, width, 3), np.float32)
-    sky[int(height * 0.62) :] = 85  # road
-    noise = rng.normal(0, 6, sky.shape).astype(np.float32)
-    scene = Image.fromarray(np.clip(sky + noise, 0, 255).astype(np.uint8))
-    draw = ImageDraw.Draw(scene)
-    body_color = tuple(int(c) for c in rng.integers(40, 200, 3))
-    bx0, bx1 = int(width * 0.14), int(width * 0.86)
-    by0, by1 = int(height * 0.22), int(height * 0.86)
-    draw.rounded_rectangle((bx0, by0 + (by1 - by0) // 3, bx1, by1), radius=height // 18, fill=body_color)
-    draw.rounded_rectangle(
-        (bx0 + width // 12, by0, bx1 - width // 12, by0 + (by1 - by0) // 2),
-        radius=height // 12,
-        fill=tuple(max(c - 25, 0) for c in body_color),
-    )
-    glass = (by0 + (by1 - by0) // 14, by0 + (by1 - by0) // 3)
-    draw.rounded_rectangle(
-        (bx0 + width // 9, glass[0], bx1 - width // 9, glass[1]), radius=12, fill=(35, 45, 55)
-    )
-    light_y = by0 + int((by1 - by0) * 0.45)
-    for lx in (bx0 + width // 40, bx1 - width // 40 - width // 9):
-        draw.rounded_rectangle(
-            (lx, light_y, lx + width // 9, light_y + height // 14), radius=8, fill=(190, 30, 30)
-        )
-    bumper_y = by0 + int((by1 - by0) * 0.80)
-    draw.rectangle((bx0, bumper_y, bx1, by1), fill=(30, 30, 32))
-    for wx in (bx0 + width // 20, bx1 - width // 20 - width // 9):
-        draw.rectangle((wx, by1, wx + width // 9, min(by1 + height // 12, height - 1)), fill=(15, 15, 15))
-    return scene, (bx0, by0, bx1, by1)
-
-
-def plate_scene(
-    text: str,
-    *,
-    size: tuple[int, int] = (1280, 720),
-    angle: float = 0.0,
-    perspective: float = 0.0,
-    plate_color: str = "white",
-    seed: int = 0,
-    fmt: str = "JPEG",
-) -> Scene:
-    """Render `text` on a plate on the back of a car. angle: in-plane rotation in degrees (counter-clockwise);
-    perspective: 0..0.4, how much shorter the plate's right edge is than its left (a car seen from the side)."""
-    if plate_color not in PLATE_COLORS:
-        raise ValueError(f"plate_color must be one of {sorted(PLATE_COLORS)}")
-    rng = np.random.default_rng(seed)
-    scene, (bx0, by0, bx1, by1) = _car_scene(size, rng)
-    plate_w = int((bx1 - bx0) * 0.36)
-    plate = np.asarray(_plate_image(text, plate_w, plate_color))
-    ph, pw = plate.shape[:2]
-    cx = (bx0 + bx1) / 2 + rng.uniform(-0.02, 0.02) * size[0]
-    cy = by0 + (by1 - by0) * 0.66
-    # Plate corners before rotation, centred on (cx, cy); perspective shortens the right edge.
-    half_w, half_h = pw / 2, ph / 2
-    shrink = half_h * float(np.clip(perspective, 0.0, 0.6))
-    corners = np.array(
-        [[-half_w, -half_h], [half_w, -half_h + shrink], [half_w, half_h - shrink], [-half_w, half_h]],
-        np.float32,
-    )
-    theta = np.radians(-angle)
-    rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]], np.float32)
-    corners = corners @ rotation.T + np.array([cx, cy], np.float32)
-    source = np.array([[0, 0], [pw - 1, 0], [pw - 1, ph - 1], [0, ph - 1]], np.float32)
-    matrix = cv2.getPerspectiveTransform(source, corners)
-    canvas = np.asarray(scene).copy()
-    warped = cv2.warpPerspective(plate, matrix, size, flags=cv2.INTER_LINEAR)
-    alpha = cv2.warpPerspective(np.full((ph, pw), 255, np.uint8), matrix, size, flags=cv2.INTER_LINEAR)
-    alpha = alpha.astype(np.float32)[..., None] / 255.0
-    canvas = (canvas * (1 - alpha) + warped * alpha).astype(np.uint8)
-    image = Image.fromarray(canvas).filter(ImageFilter.GaussianBlur(0.6))
-    buffer = io.BytesIO()
-    save_kwargs = {"quality": 90} if fmt.upper() == "JPEG" else {}
-    image.save(buffer, format=fmt, **save_kwargs)
-    polygon = tuple((float(x), float(y)) for x, y in corners)
-    return Scene(data=buffer.getvalue(), text=text, polygon=polygon, size=size)
-
-
-def plate_photo(
-    text: str,
-    *,
-    size: tuple[int, int] = (1280, 720),
-    angle: float = 0.0,
-    perspective: float = 0.0,
-    plate_color: str = "white",
-    seed: int = 0,
-    fmt: str = "JPEG",
-) -> bytes:
-    """Encoded photo (JPEG by default) of a car whose plate reads `text`."""
-    return plate_scene(
-        text, size=size, angle=angle, perspective=perspective, plate_color=plate_color, seed=seed, fmt=fmt
-    ).data
+__all__ = [
+    "PLATE_COLORS",
+    "SAMPLES",
+    "Scene",
+    "blank_photo",
+    "corrupt_bytes",
+    "one_row_plate",
+    "plate_photo",
+    "plate_scene",
+    "two_row_plate",
+    "write_samples",
+]
 
 
 def blank_photo(size: tuple[int, int] = (640, 480), fmt: str = "JPEG", color=(120, 140, 160)) -> bytes:
@@ -241,22 +91,3 @@ if __name__ == "__main__":
 
     for path in write_samples(Path(sys.argv[1] if len(sys.argv) > 1 else "fixtures/cars")):
         print(path)
-
-
-def two_row_plate(top: str, bottom: str, size: tuple[int, int] = (260, 190)) -> np.ndarray:
-    """An RGB crop of a square plate with two rows of characters (motorcycle / square EU style)."""
-    background, ink = PLATE_COLORS["white"]
-    plate = Image.new("RGB", size, background)
-    draw = ImageDraw.Draw(plate)
-    draw.rectangle((2, 2, size[0] - 3, size[1] - 3), outline=ink, width=3)
-    font = _font(round(size[1] * 0.34))
-    for row, text in enumerate((top, bottom)):
-        left, up, right, down = draw.textbbox((0, 0), text, font=font)
-        y = size[1] * (0.06 + 0.5 * row)
-        draw.text(((size[0] - (right - left)) / 2 - left, y - up + size[1] * 0.04), text, fill=ink, font=font)
-    return np.asarray(plate)
-
-
-def one_row_plate(text: str, width: int = 320) -> np.ndarray:
-    """An RGB crop of a one-row plate, cut to the plate."""
-    return np.asarray(_plate_image(text, width, "white"))

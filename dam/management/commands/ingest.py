@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 from tqdm import tqdm
 
 from dam.services import asset_create, asset_recognize
@@ -13,6 +15,9 @@ from platelens import edge
 from platelens.errors import ServiceError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
+# --now: two files in flight. The engine runs one image at a time (its lock); the other thread reads, decodes,
+# hashes and stores the next file meanwhile, so both cores stay busy.
+NOW_THREADS = 2
 
 
 class Command(BaseCommand):
@@ -51,9 +56,8 @@ class Command(BaseCommand):
         files = sorted(p for p in pattern if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
         counts = {"new": 0, "duplicate": 0, "failed": 0}
         failures: list[str] = []
-        bar = tqdm(files, unit="file", disable=options["no_progress"], file=self.stderr._out)
-        for path in bar:
-            bar.set_postfix(counts, refresh=False)
+
+        def ingest_one(path: Path) -> tuple[str, str]:
             try:
                 edge.check_upload_size(path.stat().st_size)
                 asset, created = asset_create(
@@ -66,14 +70,24 @@ class Command(BaseCommand):
                 if created and now:
                     asset_recognize(asset=asset)
             except ServiceError as exc:
-                counts["failed"] += 1
-                failures.append(f"{path}: {exc.code}: {exc.message}")
-                continue
+                return "failed", f"{path}: {exc.code}: {exc.message}"
             except OSError as exc:
-                counts["failed"] += 1
-                failures.append(f"{path}: unreadable ({exc.strerror or type(exc).__name__})")
-                continue
-            counts["new" if created else "duplicate"] += 1
+                return "failed", f"{path}: unreadable ({exc.strerror or type(exc).__name__})"
+            finally:
+                if now:
+                    connections.close_all()  # this pool thread's own connections
+            return ("new" if created else "duplicate"), ""
+
+        bar = tqdm(total=len(files), unit="file", disable=options["no_progress"], file=self.stderr._out)
+        if now:
+            from plates.pipeline import get_pipeline
+
+            get_pipeline()  # load the models in the main thread: Paddle's signal handling needs it
+            with ThreadPoolExecutor(NOW_THREADS, thread_name_prefix="ingest") as pool:
+                outcomes = pool.map(ingest_one, files)
+                self._count(outcomes, counts, failures, bar)
+        else:
+            self._count(map(ingest_one, files), counts, failures, bar)
         bar.close()
         for line in failures:
             self.stderr.write(f"failed: {line}")
@@ -83,3 +97,12 @@ class Command(BaseCommand):
         if counts["failed"]:
             # Scripts and cron jobs see the failure in the exit status, not only in the text.
             raise CommandError(f"{counts['failed']} of {len(files)} files failed (listed above).")
+
+    @staticmethod
+    def _count(outcomes, counts: dict[str, int], failures: list[str], bar) -> None:
+        for outcome, failure in outcomes:
+            counts[outcome] += 1
+            if failure:
+                failures.append(failure)
+            bar.set_postfix(counts, refresh=False)
+            bar.update()

@@ -1,49 +1,50 @@
 """Rebuild the whole search index from the database, with a progress bar, and compare the counts."""
 
-from contextlib import nullcontext
-
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from search.backends import SearchBackendError, get_backend
-from search.documents import all_documents, indexable_readings_count
-from search.indexing import pending_count, process_outbox, rebuild_guard
+from search.indexing import pending_count, rebuild_index
 
 
 class Command(BaseCommand):
-    help = "Rebuild the plate search index from the database (atomically swapped in) and print DB vs index counts."
+    help = (
+        "Rebuild the plate search index from the database (atomically swapped in; this also repairs a damaged"
+        " embedded index) and print DB vs index counts."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, no_progress=False, **options):
-        backend = get_backend()
-        expected = indexable_readings_count()
-        self.stdout.write(f"Rebuilding the {backend.name} index from {expected} searchable readings...")
-        documents = tqdm(
-            all_documents(),
-            total=expected,
-            unit="doc",
-            disable=no_progress,
-            file=self.stderr._out,
-            mininterval=0.5,
-        )
-        guard = nullcontext() if backend.atomic_rebuild else rebuild_guard()
+        self.stdout.write(f"Rebuilding the {get_backend().name} index from the database...")
+        bars = []
+
+        def progress(documents, total):
+            bars.append(
+                tqdm(
+                    documents,
+                    total=total,
+                    unit="doc",
+                    disable=no_progress,
+                    file=self.stderr._out,
+                    mininterval=0.5,
+                )
+            )
+            return bars[-1]
+
         try:
-            with guard:
-                indexed = backend.rebuild(documents)
-            replayed = process_outbox().indexed_assets  # changes made while it ran
-            backend.refresh()
-            in_index = backend.count()
-            expected = indexable_readings_count()  # again: readings may have changed while it ran
+            run = rebuild_index(progress)
         except SearchBackendError as exc:
             raise CommandError(f"the search backend failed: {exc}") from exc
         finally:
-            documents.close()
+            for bar in bars:
+                bar.close()
         self.stdout.write(
-            f"database: {expected} searchable readings | indexed now: {indexed} | index holds: {in_index}"
-            f" | changed meanwhile and replayed: {replayed} assets | outbox pending: {pending_count()}"
+            f"database: {run.expected} searchable readings | indexed now: {run.indexed} | index holds:"
+            f" {run.in_index} | changed meanwhile and replayed: {run.replayed} assets | outbox pending:"
+            f" {pending_count()}"
         )
-        if in_index != expected:
-            raise CommandError(f"index count {in_index} differs from the database count {expected}")
+        if run.in_index != run.expected:
+            raise CommandError(f"index count {run.in_index} differs from the database count {run.expected}")
         self.stdout.write(self.style.SUCCESS("search index rebuilt"))
