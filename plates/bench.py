@@ -1,20 +1,28 @@
-"""Benchmark on an OpenALPR-format folder (NAME.jpg + NAME.txt with `NAME.jpg x y w h PLATE`): detection
-recall (IoU >= 0.5), exact-match accuracy (strict, and with look-alikes folded), latency (per image and per
-stage), throughput and peak memory."""
+"""Benchmarks. End to end on an OpenALPR-format folder (NAME.jpg + NAME.txt with `NAME.jpg x y w h PLATE`):
+detection recall (IoU >= 0.5), exact-match accuracy (strict; O/0 and I/1 folded, the usual published
+figure; every look-alike class folded), latency (per image and per stage), throughput and peak memory.
+Crop level on a plate-crops folder (labels.csv): the reader and format correction alone on the held-out
+split the reader was not trained on, per region, with ms per plate. Both count the look-alike errors."""
 
 from __future__ import annotations
 
+import csv
 import resource
 import statistics
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
+import numpy as np
 from tqdm import tqdm
 
 from .base import BoundingBox, PlateRead
 from .pipeline import Pipeline, get_pipeline
 from .text import fold, normalize
+
+FOLD_O0_I1 = str.maketrans({"O": "0", "I": "1"})
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,8 @@ class BenchReport:
     images: int
     recall: float
     strict: float
-    folded: float
+    folded_o0_i1: float
+    folded: float  # every look-alike class (plates.text.fold)
     median_ms: float
     p90_ms: float
     peak_mb: float
@@ -42,17 +51,70 @@ class BenchReport:
             ("images", f"{self.images}"),
             ("detection recall (IoU >= 0.5)", f"{self.recall:.3f}"),
             ("exact match, strict", f"{self.strict:.3f}"),
-            ("exact match, folded", f"{self.folded:.3f}"),
+            ("exact match, O/0 I/1 folded", f"{self.folded_o0_i1:.3f}"),
+            ("exact match, every look-alike folded", f"{self.folded:.3f}"),
             ("median ms / image", f"{self.median_ms:.0f}"),
             ("p90 ms / image", f"{self.p90_ms:.0f}"),
             *((f"  {stage} ms (median)", f"{ms:.1f}") for stage, ms in self.stage_ms.items()),
             ("images / s", f"{self.images_per_s:.1f}"),
             ("peak memory (RSS) MB", f"{self.peak_mb:.0f}"),
         ]
-        width = max(len(name) for name, _ in rows)
-        lines = [f"| {'metric'.ljust(width)} | value |", f"|{'-' * (width + 2)}|-------|"]
-        lines += [f"| {name.ljust(width)} | {value} |" for name, value in rows]
-        return "\n".join(lines)
+        return _table(rows) + "\n\n" + error_classes(self.misses)
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    width = max(len(name) for name, _ in rows)
+    lines = [f"| {'metric'.ljust(width)} | value |", f"|{'-' * (width + 2)}|-------|"]
+    lines += [f"| {name.ljust(width)} | {value} |" for name, value in rows]
+    return "\n".join(lines)
+
+
+def error_classes(misses: list[tuple[str, str, str]]) -> str:
+    """Character confusions (expected -> read) of the misses read at the right length; other misses are
+    counted by kind (nothing read, too short, too long)."""
+    pairs: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    for _, expected, got in misses:
+        if not got:
+            kinds["nothing read"] += 1
+        elif len(got) == len(expected):
+            pairs.update(f"{e}->{g}" for e, g in zip(expected, got, strict=True) if e != g)
+        else:
+            kinds["too short" if len(got) < len(expected) else "too long"] += 1
+    shown = ", ".join(f"{pair} {n}" for pair, n in pairs.most_common(12)) or "none"
+    other = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())) or "none"
+    return f"substitutions (expected->read): {shown}\nlength errors: {other}"
+
+
+@dataclass
+class CropReport:
+    # region -> (plates, strict hits, O/0 I/1-folded hits, every-look-alike-folded hits)
+    per_region: dict[str, tuple[int, int, int, int]]
+    ms_per_plate: float
+    model_ms_per_plate: float  # the recognizer network alone
+    misses: list[tuple[str, str, str]] = field(default_factory=list)
+    wrong_labels: int = 0  # held-out crops whose label is known wrong (plates/training/splits/*_label_errors)
+    strict_right_labels: float = 0.0  # strict accuracy on the other crops
+
+    def table(self) -> str:
+        rows = []
+        for region, (n, strict, folded_o0_i1, folded) in sorted(self.per_region.items()):
+            rows += [
+                (f"{region}: plates", f"{n}"),
+                (f"{region}: exact, strict", f"{strict / n:.3f}"),
+                (f"{region}: exact, O/0 I/1 folded", f"{folded_o0_i1 / n:.3f}"),
+                (f"{region}: exact, every look-alike folded", f"{folded / n:.3f}"),
+            ]
+        if self.wrong_labels:
+            rows.append(
+                (
+                    f"exact, strict, {self.wrong_labels} known-wrong labels left out",
+                    f"{self.strict_right_labels:.3f}",
+                )
+            )
+        rows.append(("median ms / plate, recognizer network", f"{self.model_ms_per_plate:.1f}"))
+        rows.append(("median ms / plate, + rows, beams, correction", f"{self.ms_per_plate:.1f}"))
+        return _table(rows) + "\n\n" + error_classes(self.misses)
 
 
 def load_samples(folder: Path) -> list[Sample]:
@@ -83,7 +145,7 @@ def run(
         raise FileNotFoundError(f"No NAME.jpg + NAME.txt pairs in {folder}")
     pipe = pipeline or get_pipeline()
     pipe.recognize(samples[0].image.read_bytes())  # warm-up: first call allocates
-    detected = strict = folded = 0
+    detected = strict = folded_o0_i1 = folded = 0
     times, misses = [], []
     stages: dict[str, list[float]] = {}
     loop_started = time.perf_counter()
@@ -98,6 +160,7 @@ def run(
         detected += any(sample.box.iou(r.box) >= 0.5 for r in recognition.results)
         reading = best_reading(recognition.results)
         strict += reading == sample.plate
+        folded_o0_i1 += reading.translate(FOLD_O0_I1) == sample.plate.translate(FOLD_O0_I1)
         folded += fold(reading) == fold(sample.plate)
         if reading != sample.plate:
             misses.append((sample.image.name, sample.plate, reading))
@@ -108,6 +171,7 @@ def run(
         images=n,
         recall=detected / n,
         strict=strict / n,
+        folded_o0_i1=folded_o0_i1 / n,
         folded=folded / n,
         median_ms=statistics.median(times),
         p90_ms=times[min(n - 1, int(round(0.9 * (n - 1))))],
@@ -115,4 +179,59 @@ def run(
         stage_ms={stage: statistics.median(values) for stage, values in stages.items()},
         images_per_s=n / elapsed,
         misses=misses,
+    )
+
+
+def run_crops(
+    folder: Path,
+    *,
+    pipeline: Pipeline | None = None,
+    limit: int | None = None,
+    progress: bool = True,
+    trim_y: float | None = None,
+) -> CropReport:
+    """Crop-level accuracy on the held-out split of a plate-crops folder (labels.csv with file and plate
+    columns; region from `state` for US crops, else the folder's suffix). Each crop is trimmed like the
+    pipeline trims a detected plate for its reader (unless `trim_y` says otherwise), then read one at a
+    time."""
+    from .training.data import label_errors, validation_files
+
+    split = folder.name.removeprefix("plate-crops-")
+    held_out = validation_files(split)
+    with open(folder / "labels.csv", newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["file"] in held_out][:limit]
+    if not rows:
+        raise FileNotFoundError(f"No held-out crops of {folder} listed in the {split} split")
+    pipe = pipeline or get_pipeline()
+    trim_y = pipe.trim_y if trim_y is None else trim_y
+    counts: dict[str, list[int]] = {}
+    wrong = label_errors(split)
+    right_labels = 0
+    times, model_times, misses = [], [], []
+    for row in tqdm(rows, desc="crops", unit="plate", disable=not progress):
+        image = cv2.imread(str(folder / row["file"]), cv2.IMREAD_COLOR)
+        trim = int(round(image.shape[0] * trim_y))
+        crop = np.ascontiguousarray(image[trim : image.shape[0] - trim, :, ::-1])
+        started = time.perf_counter()
+        pipe.reader.probabilities([crop])
+        model_times.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        plate = normalize(pipe.read_crops([crop])[0].plate)
+        times.append((time.perf_counter() - started) * 1000)
+        expected = normalize(row["plate"])
+        entry = counts.setdefault(split, [0, 0, 0, 0])
+        entry[0] += 1
+        entry[1] += plate == expected
+        entry[2] += plate.translate(FOLD_O0_I1) == expected.translate(FOLD_O0_I1)
+        entry[3] += fold(plate) == fold(expected)
+        right_labels += plate == expected and row["file"] not in wrong
+        if plate != expected:
+            misses.append((row["file"], expected, plate))
+    return CropReport(
+        per_region={k: (v[0], v[1], v[2], v[3]) for k, v in counts.items()},
+        ms_per_plate=statistics.median(times),
+        model_ms_per_plate=statistics.median(model_times),
+        misses=misses,
+        wrong_labels=len(set(wrong) & {r["file"] for r in rows}),
+        strict_right_labels=right_labels / max(1, len(rows) - len(set(wrong) & {r["file"] for r in rows})),
     )

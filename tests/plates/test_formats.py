@@ -67,18 +67,51 @@ def test_reachable_swaps_lookalikes_by_position():
 
 
 @pytest.mark.parametrize(
-    ("read", "expected"),
+    ("read", "doubt", "regions", "expected"),
     [
-        ("A812CDE", "AB12CDE"),  # 8 where a GB letter belongs
-        ("AB1ZCDE", "AB12CDE"),  # Z where a digit belongs
-        ("BA3020Z", "BA302OZ"),  # 0 where a letter belongs
-        ("AB12CDE", "AB12CDE"),  # already fits: untouched
+        # The recognizer leaves room for the look-alike and a format wants it: corrected.
+        ("A812CDE", {1: ("B", 0.3)}, (), "AB12CDE"),
+        ("AB1ZCDE", {3: ("2", 0.3)}, (), "AB12CDE"),
+        ("BA3020Z", {5: ("O", 0.2)}, (), "BA302OZ"),
+        ("AB12CDE", None, (), "AB12CDE"),  # already fits: untouched
+        # Confident glyphs are kept, format or not.
+        ("A812CDE", None, (), "A812CDE"),
+        ("KMBORAK", None, (), "KMBORAK"),  # a vanity plate is not forced into LLDDLLL
+        ("KMBORAK", None, ("gb",), "KMBORAK"),
+        ("BA3020Z", None, (), "BA3020Z"),
+        # O/0 and I/1 are often one glyph: a hinted region's format decides them.
+        ("BA3020Z", None, ("sk",), "BA302OZ"),
+        ("1O41608", None, ("cz",), "1O41608"),  # fits the hinted format already
+        ("ABCS234", None, ("us",), "ABCS234"),
+        # A region hint raises its formats' prior: a weakly supported swap then wins.
+        ("AB1ZCDE", {3: ("2", 0.08)}, (), "AB1ZCDE"),
+        ("AB1ZCDE", {3: ("2", 0.08)}, ("gb",), "AB12CDE"),
+        # US formats carry no prior, hinted or not: they never overrule the glyphs.
+        ("ABCS234", {3: ("5", 0.08)}, ("us",), "ABCS234"),
+        ("京A12345", None, (), "京A12345"),
     ],
 )
-def test_corrector_fixes_lookalikes_into_a_format(read, expected):
-    decision = CORRECTOR.decide(emissions_for(read), read, [])
+def test_corrector_changes_a_reading_only_where_the_recognizer_allows(read, doubt, regions, expected):
+    decision = CORRECTOR.decide(emissions_for(read, doubt=doubt), read, [], regions)
     assert decision.plate == expected
     assert decision.corrected is (read != expected)
+
+
+def test_a_format_does_not_add_a_character_the_glyphs_barely_support():
+    emissions = emissions_for("4752ARM", doubt={0: ("∅", 0.7)})  # the 4 is 30 % likely
+    assert CORRECTOR.decide(emissions, "752ARM", ["4752ARM"]).plate == "752ARM"
+    emissions = emissions_for("4752ARM", doubt={0: ("∅", 0.1)})  # ... or 90 %: the glyphs decide
+    assert CORRECTOR.decide(emissions, "4752ARM", ["752ARM"]).plate == "4752ARM"
+
+
+def test_a_format_may_drop_a_stray_edge_glyph():
+    emissions = emissions_for("SRK828AG", doubt={0: ("∅", 0.4)})  # a band letter read as S, 60 % likely
+    assert CORRECTOR.decide(emissions, "SRK828AG", ["RK828AG"]).plate == "RK828AG"
+
+
+def test_a_beam_alternative_that_fits_wins_over_an_unfit_greedy_reading():
+    emissions = emissions_for("AB12CDE", doubt={1: ("8", 0.45)})
+    assert CORRECTOR.decide(emissions, "A812CDE", ["AB12CDE"]).plate == "AB12CDE"
 
 
 def test_corrector_keeps_a_reading_that_fits_no_format_when_nothing_is_close():

@@ -31,8 +31,8 @@ def test_missing_models_name_the_install_command(tmp_path):
 
 def test_installed_models_verify_and_reinstall_is_a_no_op():
     root = hub.models_dir()
-    assert hub.verify_all(root) == {"platedet": "ok", "ppocrv4_rec": "ok", "platedet_int8": "ok"}
-    assert hub.install_all(root) == {"platedet": False, "ppocrv4_rec": False, "platedet_int8": False}
+    assert hub.verify_all(root) == dict.fromkeys([*hub.MODELS, *hub.BUILT], "ok")
+    assert hub.install_all(root) == dict.fromkeys([*hub.MODELS, *hub.BUILT], False)
 
 
 def test_the_int8_detector_records_how_it_was_built():
@@ -50,3 +50,12 @@ def test_paddle_config_names_the_model_and_dictionary():
     config = yaml.safe_load((hub.model_path("ppocrv4_rec") / "inference.yml").read_text(encoding="utf-8"))
     assert config["Global"]["model_name"] == "PP-OCRv4_mobile_rec"
     assert len(config["PostProcess"]["character_dict"]) == 6623
+
+
+def test_bundled_weights_with_the_wrong_hash_are_refused(tmp_path, monkeypatch):
+    (tmp_path / "weights").mkdir()
+    (tmp_path / "weights" / "platelens_rec.onnx").write_bytes(b"not the pinned model")
+    monkeypatch.setattr(hub, "BUNDLED_DIR", tmp_path / "weights")
+    with pytest.raises(ModelIntegrityError, match="does not match its pinned sha256"):
+        hub.install_model(hub.MODELS["platelens_rec"], tmp_path / "models")
+    assert not (tmp_path / "models" / "platelens_rec").exists()

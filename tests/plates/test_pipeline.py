@@ -91,10 +91,10 @@ def test_bad_input_raises_image_error(pipeline, kind):
 
 
 def test_models_load_once(pipeline):
-    from plates.pipeline import get_pipeline
+    from plates.pipeline import engine_version, get_pipeline
 
     assert get_pipeline() is pipeline
-    assert pipeline.version.startswith("platedet-0.0.2-int8-512+ppocrv4-rec")
+    assert pipeline.version == engine_version(pipeline.config.reader)
 
 
 def test_a_large_photo_answers_in_its_own_pixel_coordinates(pipeline):

@@ -1,5 +1,6 @@
-"""Our reader runs PaddleOCR's own PP-OCRv4 recognizer files through paddle.inference (to keep the CTC
-matrix); paddleocr.TextRecognition on the same files must give the same greedy text."""
+"""Our PP-OCRv4 reader (PLATES_READER=ppocrv4) runs PaddleOCR's own recognizer files through
+paddle.inference (to keep the CTC matrix); paddleocr.TextRecognition on the same files must give the same
+greedy text."""
 
 import os
 
@@ -12,7 +13,9 @@ from tests.support.synth import plate_scene
 pytestmark = pytest.mark.slow
 
 
-def test_paddleocr_text_recognition_agrees_with_our_reader(pipeline):
+def test_paddleocr_text_recognition_agrees_with_our_reader():
+    from plates.readers.paddle_rec import PaddleRecReader
+
     os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
     paddleocr = pytest.importorskip("paddleocr")
     model = paddleocr.TextRecognition(
@@ -27,6 +30,6 @@ def test_paddleocr_text_recognition_agrees_with_our_reader(pipeline):
         xs = [int(x) for x, _ in scene.polygon]
         ys = [int(y) for _, y in scene.polygon]
         crops.append(np.ascontiguousarray(rgb[min(ys) : max(ys), min(xs) : max(xs)]))
-    ours = [raw.text.replace("-", "") for raw in pipeline.reader.read(crops)]
+    ours = [raw.text.replace("-", "") for raw in PaddleRecReader(hub.model_path("ppocrv4_rec")).read(crops)]
     theirs = [out["rec_text"] for out in model.predict([c[:, :, ::-1] for c in crops], batch_size=len(crops))]
     assert [t.replace(" ", "").replace("-", "").upper() for t in theirs] == ours

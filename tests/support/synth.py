@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from plates.synth import PLATE_COLORS, Scene, plate_photo, plate_scene
+from plates.synth import PLATE_COLORS, Scene, one_row_plate, plate_photo, plate_scene, two_row_plate
 
 __all__ = [
     "PLATE_COLORS",
@@ -19,8 +19,10 @@ __all__ = [
     "Scene",
     "blank_photo",
     "corrupt_bytes",
+    "one_row_plate",
     "plate_photo",
     "plate_scene",
+    "two_row_plate",
     "write_samples",
 ]
 

@@ -1,0 +1,66 @@
+"""The selectable plate readers (PLATES_READER): each installed one reads a plate crop through the same
+CTC decoding and correction; two-row plates read top row then bottom row."""
+
+import pytest
+
+from plates import hub
+from plates.errors import PlatesError
+from plates.pipeline import READERS, Pipeline, PipelineConfig, engine_version, reader_from_env
+from tests.support.synth import one_row_plate, two_row_plate
+
+
+def installed(name: str) -> bool:
+    return (hub.models_dir() / READERS[name].model / hub.MANIFEST).is_file()
+
+
+def test_engine_version_names_the_reader():
+    assert "+platelens-rec-1+" in engine_version("platelens")
+    assert "+ppocrv6-rec+" in engine_version("ppocrv6")
+
+
+def test_an_unknown_reader_setting_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("PLATES_READER", "tesseract")
+    with pytest.raises(PlatesError, match="PLATES_READER='tesseract' is not one of platelens, ppocrv6"):
+        reader_from_env()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["platelens", "ppocrv6"])
+def test_onnx_readers_read_a_plate_crop(pipeline, name):
+    if not installed(name):
+        pytest.skip(f"{name} not installed (python -m plates models install)")
+    engine = Pipeline(PipelineConfig(reader=name), detector=pipeline.detector)
+    assert engine.version == engine_version(name)
+    decisions = engine.read_crops([one_row_plate("AB12CDE"), one_row_plate("KMBORAK")])
+    assert [d.plate for d in decisions] == ["AB12CDE", "KMBORAK"]
+
+
+@pytest.mark.slow
+def test_a_two_row_plate_reads_top_then_bottom(pipeline):
+    decisions = pipeline.read_crops([two_row_plate("AB12", "CDE"), two_row_plate("KL3", "B8K")])
+    assert [d.plate for d in decisions] == ["AB12CDE", "KL3B8K"]
+
+
+@pytest.mark.slow
+def test_crop_bench_reads_the_held_out_split_only(pipeline, tmp_path):
+    import cv2
+
+    from plates import bench
+    from plates.training.data import validation_files
+
+    folder = tmp_path / "plate-crops-us"
+    folder.mkdir()
+    held_out = sorted(validation_files("us"))[:2]
+    rows = [
+        (held_out[0], "ak", "AB12CDE"),
+        (held_out[1], "ak", "KMBORAK"),
+        ("trained_on.jpg", "ak", "XY12ZZZ"),
+    ]
+    (folder / "labels.csv").write_text(
+        "file,state,plate\n" + "".join(f"{f},{s},{p}\n" for f, s, p in rows), encoding="utf-8"
+    )
+    for file, _, plate in rows:
+        cv2.imwrite(str(folder / file), one_row_plate(plate)[:, :, ::-1])
+    report = bench.run_crops(folder, pipeline=pipeline, progress=False)
+    assert report.per_region["us"][0] == 2
+    assert "us: exact, strict" in report.table()
