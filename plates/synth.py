@@ -192,3 +192,25 @@ def two_row_plate(top: str, bottom: str, size: tuple[int, int] = (260, 190)) -> 
 def one_row_plate(text: str, width: int = 320) -> np.ndarray:
     """An RGB crop of a one-row plate, cut to the plate."""
     return np.asarray(_plate_image(text, width, "white"))
+
+
+def eu_plate(text: str, code: str | None, width: int = 320) -> np.ndarray:
+    """An RGB crop of a one-row EU plate with its blue identifier band at the left (12 stars above the
+    country code `code` in white); code None: a band without a code."""
+    plate = _plate_image(text, width, "white")
+    height = plate.height
+    band_w = round(width * 0.085)
+    draw = ImageDraw.Draw(plate)
+    draw.rectangle((0, 0, band_w, height - 1), fill=(0, 60, 170))
+    radius = band_w * 0.3
+    centre = (band_w / 2, height * 0.3)
+    for k in range(12):
+        angle = 2 * np.pi * k / 12
+        x, y = centre[0] + radius * np.cos(angle), centre[1] + radius * np.sin(angle)
+        draw.ellipse((x - 1, y - 1, x + 1, y + 1), fill=(250, 210, 0))
+    if code:
+        font = _font(max(6, round(height * 0.3 if len(code) == 1 else height * 0.3 * 2 / len(code))))
+        left, top, right, bottom = draw.textbbox((0, 0), code, font=font)
+        x = (band_w - (right - left)) / 2 - left
+        draw.text((x, height * 0.88 - bottom), code, fill=(245, 245, 245), font=font)
+    return np.asarray(plate)
