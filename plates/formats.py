@@ -236,10 +236,12 @@ class FormatCorrector:
             ll = score(candidate)
             if ll < greedy_ll - self.max_drop:
                 continue
-            # A format may arbitrate look-alikes, not add or drop characters: a beam of another length
-            # pays the format prior per character of difference, so only the glyphs can justify it.
-            length_change = abs(len(candidate) - len(greedy_plate)) * self.format_prior
-            value = ll + self.prior(candidate, hinted, country) - length_change
+            # A format may arbitrate look-alikes and drop a stray glyph at either end (a band letter, a
+            # bolt), not add or drop characters elsewhere: such a beam pays the format prior per character
+            # of difference, so only the glyphs can justify it.
+            edge_drop = candidate in (greedy_plate[1:], greedy_plate[:-1])
+            changed = 0 if edge_drop else abs(len(candidate) - len(greedy_plate)) * self.format_prior
+            value = ll + self.prior(candidate, hinted, country) - changed
             if value > best_value:
                 best, best_value, best_ll = candidate, value, ll
         return self._decision(best, best_ll, regions_of(best, order), hinted, corrected=best != greedy_plate)

@@ -1,1 +1,1 @@
-"""Fine-tuning the plate reader (optional extra `train`: torch, onnx); the engine never imports this."""
+"""Fine-tuning the plate reader (optional extra `train`: torch); the engine never imports this."""

@@ -104,6 +104,11 @@ def test_a_format_does_not_add_a_character_the_glyphs_barely_support():
     assert CORRECTOR.decide(emissions, "4752ARM", ["752ARM"]).plate == "4752ARM"
 
 
+def test_a_format_may_drop_a_stray_edge_glyph():
+    emissions = emissions_for("SRK828AG", doubt={0: ("∅", 0.4)})  # a band letter read as S, 60 % likely
+    assert CORRECTOR.decide(emissions, "SRK828AG", ["RK828AG"]).plate == "RK828AG"
+
+
 def test_a_beam_alternative_that_fits_wins_over_an_unfit_greedy_reading():
     emissions = emissions_for("AB12CDE", doubt={1: ("8", 0.45)})
     assert CORRECTOR.decide(emissions, "A812CDE", ["AB12CDE"]).plate == "AB12CDE"
