@@ -95,3 +95,25 @@ def test_the_engine_reads_a_rendered_band(pipeline, code, region):
     crop = eu_plate("RK260AR", code, width=320)
     plain = one_row_plate("RK260AR", 320)
     assert pipeline.band_countries([crop, plain]) == [region, None]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "region"),
+    [
+        ("AB123CD", "SK", "sk"),  # fits fr, it and sk: the band decides
+        ("AB12CD", "P", "pt"),  # fits nl and pt
+        ("AB123CD", "F", "fr"),
+        ("MAB1234", "D", "de"),
+        ("1AB2345", "CZ", "cz"),
+        ("AB12CDE", "GB", "gb"),
+    ],
+)
+@pytest.mark.parametrize("width", [320, 160])
+def test_the_band_names_the_region_and_its_sign_stays_out_of_the_plate(pipeline, text, code, region, width):
+    decision = pipeline.read_crops([eu_plate(text, code, width=width)])[0]
+    assert (decision.plate, decision.region) == (text, region)
+
+
+def test_a_lone_i_sign_is_left_unread(pipeline):
+    # A single bar reads as I, 1 or a frame edge alike: below the confidence floor, so no country.
+    assert pipeline.band_countries([eu_plate("AB123CD", "I")]) == [None]
