@@ -122,15 +122,17 @@ def plate_scene(
     plate_color: str = "white",
     seed: int = 0,
     fmt: str = "JPEG",
+    band: str | None = None,
 ) -> Scene:
     """Render `text` on a plate on the back of a car. angle: in-plane rotation in degrees (counter-clockwise);
-    perspective: 0..0.4, how much shorter the plate's right edge is than its left (a car seen from the side)."""
+    perspective: 0..0.4, how much shorter the plate's right edge is than its left (a car seen from the side);
+    band: an EU identifier band with this country sign at the plate's left (white plates)."""
     if plate_color not in PLATE_COLORS:
         raise ValueError(f"plate_color must be one of {sorted(PLATE_COLORS)}")
     rng = np.random.default_rng(seed)
     scene, (bx0, by0, bx1, by1) = _car_scene(size, rng)
     plate_w = int((bx1 - bx0) * 0.36)
-    plate = np.asarray(_plate_image(text, plate_w, plate_color))
+    plate = eu_plate(text, band, plate_w) if band else np.asarray(_plate_image(text, plate_w, plate_color))
     ph, pw = plate.shape[:2]
     cx = (bx0 + bx1) / 2 + rng.uniform(-0.02, 0.02) * size[0]
     cy = by0 + (by1 - by0) * 0.66
@@ -168,10 +170,18 @@ def plate_photo(
     plate_color: str = "white",
     seed: int = 0,
     fmt: str = "JPEG",
+    band: str | None = None,
 ) -> bytes:
     """Encoded photo (JPEG by default) of a car whose plate reads `text`."""
     return plate_scene(
-        text, size=size, angle=angle, perspective=perspective, plate_color=plate_color, seed=seed, fmt=fmt
+        text,
+        size=size,
+        angle=angle,
+        perspective=perspective,
+        plate_color=plate_color,
+        seed=seed,
+        fmt=fmt,
+        band=band,
     ).data
 
 
@@ -208,9 +218,11 @@ def eu_plate(text: str, code: str | None, width: int = 320) -> np.ndarray:
         angle = 2 * np.pi * k / 12
         x, y = centre[0] + radius * np.cos(angle), centre[1] + radius * np.sin(angle)
         draw.ellipse((x - 1, y - 1, x + 1, y + 1), fill=(250, 210, 0))
-    if code:
-        font = _font(max(6, round(height * 0.3 if len(code) == 1 else height * 0.3 * 2 / len(code))))
+    if code:  # letters about a fifth of the plate's height, inside the band with a margin
+        size = round(height * 0.24)
+        left, top, right, bottom = draw.textbbox((0, 0), code, font=_font(size))
+        font = _font(max(6, min(size, round(size * 0.8 * band_w / max(right - left, 1)))))
         left, top, right, bottom = draw.textbbox((0, 0), code, font=font)
         x = (band_w - (right - left)) / 2 - left
-        draw.text((x, height * 0.88 - bottom), code, fill=(245, 245, 245), font=font)
+        draw.text((x, height * 0.86 - bottom), code, fill=(245, 245, 245), font=font)
     return np.asarray(plate)
