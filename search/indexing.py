@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from search.backends import SearchBackendError, get_backend
 from search.backends.base import PlateDocument, SearchIndexCorrupt
 from search.documents import all_documents, documents_for_assets, indexable_readings_count
-from search.models import IndexOutbox
+from search.models import IndexOutbox, IndexRun
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +33,50 @@ PARK_FOR = timedelta(hours=6)
 PARKED = "parked: indexed while a rebuild ran; replayed into the new index when it ends"
 REPAIR_REQUESTED = "search:index-repair-requested"
 REPAIR_AT_MOST_EVERY_SECONDS = 600
+RUN_AT_MOST_EVERY = timedelta(seconds=1)  # index_pending, while commits keep coming (search lags this much)
+QUEUED_STALE = timedelta(seconds=60)  # a queued index_pending not started by then is presumed lost
+
+
+def _claim_queued_run(now: datetime) -> bool:
+    """Mark an index_pending task as queued unless one already is and has not started: True if this caller
+    must queue it. One conditional UPDATE of one row, so concurrent commits (other threads, processes,
+    machines) agree on a single winner; a mark older than QUEUED_STALE (its message lost) is taken over."""
+    free = Q(queued_at__isnull=True) | Q(queued_at__lt=now - QUEUED_STALE)
+    if IndexRun.objects.filter(free, pk=1).update(queued_at=now):
+        return True
+    _run, created = IndexRun.objects.get_or_create(pk=1, defaults={"queued_at": now})
+    return created
 
 
 def _enqueue_after_commit() -> None:
+    """Queue one index_pending for this commit, or none if a queued one has not started yet: it starts after
+    this commit and reads its outbox rows. Spaced RUN_AT_MOST_EVERY after the last start: a worker busy with
+    a queue of uploads indexes their changes in batches instead of once per commit."""
     from search.tasks import index_pending
 
+    now = timezone.now()
     try:
-        index_pending.delay()
+        if not _claim_queued_run(now):
+            return
+        last_start = IndexRun.objects.values_list("started_at", flat=True).get(pk=1)
+    except DatabaseError:
+        log.warning("search: could not mark index_pending queued; queueing it anyway", exc_info=True)
+        last_start = None
+    countdown = 0.0 if last_start is None else (last_start + RUN_AT_MOST_EVERY - now).total_seconds()
+    try:
+        index_pending.apply_async(countdown=countdown if countdown > 0 else None)
     except Exception:  # noqa: BLE001 - a broker outage must not fail the DAM write; beat retries the outbox
         log.warning("search: could not queue index_pending; the outbox keeps the change", exc_info=True)
+        with suppress(DatabaseError):
+            IndexRun.objects.filter(pk=1, queued_at=now).update(queued_at=None)  # the next commit tries again
+
+
+def index_run_started() -> None:
+    """Called first by every index_pending run (queued or from beat): commits from now on queue a new task,
+    since this run may already have read the outbox; those before it are this run's to process."""
+    now = timezone.now()
+    if not IndexRun.objects.filter(pk=1).update(queued_at=None, started_at=now):
+        IndexRun.objects.get_or_create(pk=1, defaults={"started_at": now})
 
 
 def record_changes(asset_ids: Iterable[int], op: str = IndexOutbox.Op.INDEX) -> None:

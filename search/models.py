@@ -29,6 +29,18 @@ class IndexOutbox(models.Model):
         return f"{self.op} asset {self.asset_id} (attempts {self.attempts})"
 
 
+class IndexRun(models.Model):
+    """One row (pk 1) that lets DAM commits share one queued index_pending task instead of each queueing
+    its own: `queued_at` is set by the commit that queues it and cleared when a run starts; `started_at` is
+    when the last run started (the next one is queued to start RUN_AT_MOST_EVERY after it, see indexing)."""
+
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"index_pending queued at {self.queued_at}, last started at {self.started_at}"
+
+
 # Columns a lookup needs besides its key: rank (taken_at, id), tier (norm), filters and facets.
 COVERED = ("taken_at", "id", "norm", "camera_id", "region", "color", "review_status")
 

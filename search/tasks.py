@@ -3,12 +3,14 @@
 from celery import shared_task
 from django.core.cache import cache
 
-from search.indexing import REPAIR_REQUESTED, process_outbox, rebuild_index
+from search.indexing import REPAIR_REQUESTED, index_run_started, process_outbox, rebuild_index
 
 
 @shared_task(name="search.tasks.index_pending", ignore_result=True)
 def index_pending(due_only: bool = True) -> dict:
-    """Process the indexing outbox; queued after each DAM commit and run periodically by beat."""
+    """Process the indexing outbox; queued after DAM commits (one task for those that commit before it starts)
+    and run periodically by beat."""
+    index_run_started()
     run = process_outbox(due_only=due_only)
     return {"indexed_assets": run.indexed_assets, "failed_assets": run.failed_assets}
 

@@ -1,13 +1,17 @@
 """Indexing is driven from the database through the outbox: receivers, the task, retries while down."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from dam.models import PlateReading
 from dam.signals import assets_changed, assets_deleted
+from search import indexing
 from search.backends import get_backend
-from search.indexing import process_outbox
-from search.models import IndexOutbox
+from search.indexing import QUEUED_STALE, RUN_AT_MOST_EVERY, process_outbox
+from search.models import IndexOutbox, IndexRun
 from search.tasks import index_pending
 from tests.search import factories as f
 from tests.search.behaviour import plates, search
@@ -81,7 +85,7 @@ def test_broker_outage_does_not_fail_the_dam_write(
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(index_pending, "delay", broker_down)
+    monkeypatch.setattr(index_pending, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         asset = f.asset(alice)
         assets_changed.send(sender=None, asset_ids=[asset.pk])
@@ -132,3 +136,95 @@ def test_index_pending_runs_on_beat(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["search-index-pending"]
     assert entry["task"] == index_pending.name
     assert app.conf.beat_schedule["search-index-pending"]["task"] == index_pending.name
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """index_pending messages sent, as their countdowns (nothing runs until the test runs one)."""
+    sent: list[float | None] = []
+    monkeypatch.setattr(index_pending, "apply_async", lambda countdown=None, **kw: sent.append(countdown))
+    return sent
+
+
+def change(asset, capture) -> None:
+    """One committed DAM write of `asset` (its own transaction, on-commit callbacks run)."""
+    with capture(execute=True):
+        assets_changed.send(sender=None, asset_ids=[asset.pk])
+
+
+def test_commits_share_one_queued_index_task_until_it_starts(
+    alice, settings, queued, django_capture_on_commit_callbacks
+):
+    settings.SEARCH_BACKEND = "embedded"
+    assets = [f.asset(alice) for _ in range(3)]
+    for asset, plate in zip(assets, ["AB1234", "CD5678", "EF9012"], strict=True):
+        f.reading(asset, plate)
+        change(asset, django_capture_on_commit_callbacks)
+    assert queued == [None]  # one task, sent at once (none ran lately)
+    assert index_pending.apply().get() == {"indexed_assets": 3, "failed_assets": 0}
+    assert sorted(plates(search(get_backend(), alice))) == ["AB1234", "CD5678", "EF9012"]
+
+    change(assets[0], django_capture_on_commit_callbacks)  # after the start: a task of its own
+    change(assets[1], django_capture_on_commit_callbacks)
+    assert len(queued) == 2
+    assert 0 < queued[1] <= RUN_AT_MOST_EVERY.total_seconds()  # spaced after the run that just started
+    assert index_pending.apply().get()["indexed_assets"] == 2
+
+
+@pytest.mark.parametrize("when", ["after its first read", "after its last read"])
+def test_change_committed_while_the_task_runs_is_indexed_by_it_or_the_next(
+    when, alice, settings, queued, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The race: the running task may already have read the outbox, so a commit during the run queues another
+    task (never left to the 30 s beat); the running task's loop takes it if it reads the outbox again."""
+    settings.SEARCH_BACKEND = "embedded"
+    first, second = f.asset(alice), f.asset(alice)
+    f.reading(first, "AB1234")
+    f.reading(second, "CD5678")
+    change(first, django_capture_on_commit_callbacks)
+    assert len(queued) == 1
+    read_outbox = indexing._claim
+    committed = []
+
+    def read_then_commit(limit, due_only):
+        claimed = read_outbox(limit, due_only)
+        if not committed and bool(claimed) == (when == "after its first read"):
+            committed.append(second.pk)
+            change(second, django_capture_on_commit_callbacks)
+        return claimed
+
+    monkeypatch.setattr(indexing, "_claim", read_then_commit)
+    index_pending.apply()
+    monkeypatch.setattr(indexing, "_claim", read_outbox)
+    assert committed == [second.pk]
+    assert len(queued) == 2  # the commit during the run queued the next task
+    if when == "after its last read":
+        assert list(IndexOutbox.objects.values_list("asset_id", flat=True)) == [second.pk]
+        index_pending.apply()  # the task that commit queued
+    assert sorted(plates(search(get_backend(), alice))) == ["AB1234", "CD5678"]
+    assert IndexOutbox.objects.count() == 0
+
+
+def test_a_lost_queued_task_is_taken_over(alice, queued, django_capture_on_commit_callbacks):
+    asset = f.asset(alice)
+    change(asset, django_capture_on_commit_callbacks)
+    change(asset, django_capture_on_commit_callbacks)
+    assert len(queued) == 1
+    IndexRun.objects.update(queued_at=timezone.now() - QUEUED_STALE - timedelta(seconds=1))  # message lost
+    change(asset, django_capture_on_commit_callbacks)
+    assert len(queued) == 2
+
+
+def test_a_task_the_broker_refused_does_not_block_the_next_commit(
+    alice, monkeypatch, queued, django_capture_on_commit_callbacks
+):
+    asset = f.asset(alice)
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(index_pending, "apply_async", broker_down)
+        change(asset, django_capture_on_commit_callbacks)
+    change(asset, django_capture_on_commit_callbacks)  # the broker is back: this commit queues it
+    assert len(queued) == 1
