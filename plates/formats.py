@@ -188,11 +188,12 @@ class FormatCorrector:
         borrowed = emissions @ _borrow_matrix(self.alphabet.symbols)
         return lambda plate: log_likelihood(borrowed, [self.index[c] for c in plate if c in self.index])
 
-    def prior(self, plate: str, hinted: tuple[str, ...]) -> float:
-        """Log-prior (nats) of the best format `plate` fits; 0 for no format and for formats without one."""
+    def prior(self, plate: str, hinted: tuple[str, ...], country: str | None = None) -> float:
+        """Log-prior (nats) of the best format `plate` fits; 0 for no format and for formats without one.
+        A country read off the plate itself (its EU band) leaves only that country's formats a prior."""
         best = 0.0
         for code, patterns in FORMATS.items():
-            if code in NO_PRIOR:
+            if code in NO_PRIOR or (country is not None and code != country):
                 continue
             for pattern in patterns:
                 if fits(plate, pattern):
@@ -204,8 +205,18 @@ class FormatCorrector:
         return best
 
     def decide(
-        self, emissions: np.ndarray, greedy: str, alternatives: list[str], regions: tuple[str, ...] = ()
+        self,
+        emissions: np.ndarray,
+        greedy: str,
+        alternatives: list[str],
+        regions: tuple[str, ...] = (),
+        country: str | None = None,
     ) -> Decision:
+        """`regions`: the deployment's hints; `country`: the plate's own country (its band), a hint that
+        also takes the prior from every other country's formats."""
+        if country is not None and country not in FORMATS:
+            country = None
+        regions = ((country,) if country else ()) + tuple(r for r in regions if r != country)
         hinted = tuple(r for r in regions if r in FORMATS)
         order = hinted + tuple(r for r in DEFAULT_ORDER if r not in hinted)
         greedy_plate = greedy.replace(SEPARATOR, "")
@@ -216,7 +227,11 @@ class FormatCorrector:
         sources = list(dict.fromkeys([greedy_plate] + [a.replace(SEPARATOR, "") for a in alternatives if a]))
         patterns = tuple(p for code in order for p in FORMATS[code])
         candidates = set(sources).union(*(reachable(s, patterns) for s in sources))
-        best, best_value, best_ll = greedy_plate, greedy_ll + self.prior(greedy_plate, hinted), greedy_ll
+        best, best_value, best_ll = (
+            greedy_plate,
+            greedy_ll + self.prior(greedy_plate, hinted, country),
+            greedy_ll,
+        )
         for candidate in candidates - {greedy_plate}:
             ll = score(candidate)
             if ll < greedy_ll - self.max_drop:
@@ -226,7 +241,7 @@ class FormatCorrector:
             # of difference, so only the glyphs can justify it.
             edge_drop = candidate in (greedy_plate[1:], greedy_plate[:-1])
             changed = 0 if edge_drop else abs(len(candidate) - len(greedy_plate)) * self.format_prior
-            value = ll + self.prior(candidate, hinted) - changed
+            value = ll + self.prior(candidate, hinted, country) - changed
             if value > best_value:
                 best, best_value, best_ll = candidate, value, ll
         return self._decision(best, best_ll, regions_of(best, order), hinted, corrected=best != greedy_plate)

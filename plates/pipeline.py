@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from . import __version__, hub
+from .band import BAND_CODES, band_codes
 from .base import (
     BoundingBox,
     Candidate,
@@ -209,11 +210,12 @@ class Pipeline:
             return []
         crops = [self._crop(rgb, d) for d in detections]
         raws = self.read_plates(crops)
+        countries = self.band_countries(crops)
         read = time.perf_counter()
         stages["read"] = (read - detected) * 1000
         results = []
-        for detection, crop, raw in zip(detections, crops, raws, strict=True):
-            result = self._result(detection, crop, raw, regions, options.fast)
+        for detection, crop, raw, country in zip(detections, crops, raws, countries, strict=True):
+            result = self._result(detection, crop, raw, regions, options.fast, country)
             if result is not None:
                 results.append(result)
         stages["correct"] = (time.perf_counter() - read) * 1000
@@ -251,11 +253,17 @@ class Pipeline:
             out.append(joined if two_rows else one_row)
         return out
 
+    def band_countries(self, crops: list[np.ndarray]) -> list[str | None]:
+        """The region each crop's EU band names, where a band is found and its code read confidently."""
+        return [
+            BAND_CODES[found[0]] if found and found[0] else None for found in band_codes(self.reader, crops)
+        ]
+
     def read_crops(self, crops: list[np.ndarray], regions: tuple[str, ...] = ()) -> list[Decision]:
         """The plate each crop (already cut to the plate) reads as, after format correction."""
         return [
-            self.corrector.decide(raw.emissions, raw.text, [text for text, _ in raw.beams], regions)
-            for raw in self.read_plates(crops)
+            self.corrector.decide(raw.emissions, raw.text, [text for text, _ in raw.beams], regions, country)
+            for raw, country in zip(self.read_plates(crops), self.band_countries(crops), strict=True)
         ]
 
     def _crop(self, rgb: np.ndarray, detection: Detection) -> np.ndarray:
@@ -269,10 +277,16 @@ class Pipeline:
         )
 
     def _result(
-        self, detection: Detection, crop: np.ndarray, raw: RawReading, regions: tuple[str, ...], fast: bool
+        self,
+        detection: Detection,
+        crop: np.ndarray,
+        raw: RawReading,
+        regions: tuple[str, ...],
+        fast: bool,
+        country: str | None,
     ) -> PlateRead | None:
         alternatives = [] if fast else [text for text, _ in raw.beams]
-        decision = self.corrector.decide(raw.emissions, raw.text, alternatives, regions)
+        decision = self.corrector.decide(raw.emissions, raw.text, alternatives, regions, country)
         if sum(ch.isascii() and ch.isalnum() for ch in decision.plate) < MIN_PLATE_CHARS:
             return None  # a lone character or a stray province glyph is not a plate
         score = (

@@ -122,15 +122,17 @@ def plate_scene(
     plate_color: str = "white",
     seed: int = 0,
     fmt: str = "JPEG",
+    band: str | None = None,
 ) -> Scene:
     """Render `text` on a plate on the back of a car. angle: in-plane rotation in degrees (counter-clockwise);
-    perspective: 0..0.4, how much shorter the plate's right edge is than its left (a car seen from the side)."""
+    perspective: 0..0.4, how much shorter the plate's right edge is than its left (a car seen from the side);
+    band: an EU identifier band with this country sign at the plate's left (white plates)."""
     if plate_color not in PLATE_COLORS:
         raise ValueError(f"plate_color must be one of {sorted(PLATE_COLORS)}")
     rng = np.random.default_rng(seed)
     scene, (bx0, by0, bx1, by1) = _car_scene(size, rng)
     plate_w = int((bx1 - bx0) * 0.36)
-    plate = np.asarray(_plate_image(text, plate_w, plate_color))
+    plate = eu_plate(text, band, plate_w) if band else np.asarray(_plate_image(text, plate_w, plate_color))
     ph, pw = plate.shape[:2]
     cx = (bx0 + bx1) / 2 + rng.uniform(-0.02, 0.02) * size[0]
     cy = by0 + (by1 - by0) * 0.66
@@ -168,10 +170,18 @@ def plate_photo(
     plate_color: str = "white",
     seed: int = 0,
     fmt: str = "JPEG",
+    band: str | None = None,
 ) -> bytes:
     """Encoded photo (JPEG by default) of a car whose plate reads `text`."""
     return plate_scene(
-        text, size=size, angle=angle, perspective=perspective, plate_color=plate_color, seed=seed, fmt=fmt
+        text,
+        size=size,
+        angle=angle,
+        perspective=perspective,
+        plate_color=plate_color,
+        seed=seed,
+        fmt=fmt,
+        band=band,
     ).data
 
 
@@ -192,3 +202,27 @@ def two_row_plate(top: str, bottom: str, size: tuple[int, int] = (260, 190)) -> 
 def one_row_plate(text: str, width: int = 320) -> np.ndarray:
     """An RGB crop of a one-row plate, cut to the plate."""
     return np.asarray(_plate_image(text, width, "white"))
+
+
+def eu_plate(text: str, code: str | None, width: int = 320) -> np.ndarray:
+    """An RGB crop of a one-row EU plate with its blue identifier band at the left (12 stars above the
+    country code `code` in white); code None: a band without a code."""
+    plate = _plate_image(text, width, "white")
+    height = plate.height
+    band_w = round(width * 0.085)
+    draw = ImageDraw.Draw(plate)
+    draw.rectangle((0, 0, band_w, height - 1), fill=(0, 60, 170))
+    radius = band_w * 0.3
+    centre = (band_w / 2, height * 0.3)
+    for k in range(12):
+        angle = 2 * np.pi * k / 12
+        x, y = centre[0] + radius * np.cos(angle), centre[1] + radius * np.sin(angle)
+        draw.ellipse((x - 1, y - 1, x + 1, y + 1), fill=(250, 210, 0))
+    if code:  # letters about a fifth of the plate's height, inside the band with a margin
+        size = round(height * 0.24)
+        left, top, right, bottom = draw.textbbox((0, 0), code, font=_font(size))
+        font = _font(max(6, min(size, round(size * 0.8 * band_w / max(right - left, 1)))))
+        left, top, right, bottom = draw.textbbox((0, 0), code, font=font)
+        x = (band_w - (right - left)) / 2 - left
+        draw.text((x, height * 0.86 - bottom), code, fill=(245, 245, 245), font=font)
+    return np.asarray(plate)
