@@ -211,9 +211,11 @@ class FormatCorrector:
         alternatives: list[str],
         regions: tuple[str, ...] = (),
         country: str | None = None,
+        score: Callable[[str], float] | None = None,
     ) -> Decision:
         """`regions`: the deployment's hints; `country`: the plate's own country (its band), a hint that
-        also takes the prior from every other country's formats."""
+        also takes the prior from every other country's formats; `score`: this crop's `scorer`, when the
+        caller already built it."""
         if country is not None and country not in FORMATS:
             country = None
         regions = ((country,) if country else ()) + tuple(r for r in regions if r != country)
@@ -222,7 +224,7 @@ class FormatCorrector:
         greedy_plate = greedy.replace(SEPARATOR, "")
         if not greedy_plate:
             return Decision("", 0.0, "", 0.0, False)
-        score = self.scorer(emissions)
+        score = score or self.scorer(emissions)
         greedy_ll = score(greedy_plate)
         sources = list(dict.fromkeys([greedy_plate] + [a.replace(SEPARATOR, "") for a in alternatives if a]))
         patterns = tuple(p for code in order for p in FORMATS[code])

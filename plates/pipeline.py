@@ -286,7 +286,10 @@ class Pipeline:
         country: str | None,
     ) -> PlateRead | None:
         alternatives = [] if fast else [text for text, _ in raw.beams]
-        decision = self.corrector.decide(raw.emissions, raw.text, alternatives, regions, country)
+        likelihood = self.corrector.scorer(raw.emissions)  # one borrowed matrix per crop, for both uses
+        decision = self.corrector.decide(
+            raw.emissions, raw.text, alternatives, regions, country, score=likelihood
+        )
         if sum(ch.isascii() and ch.isalnum() for ch in decision.plate) < MIN_PLATE_CHARS:
             return None  # a lone character or a stray province glyph is not a plate
         score = (
@@ -295,7 +298,6 @@ class Pipeline:
             else _geometric_mean(decision.log_likelihood, len(decision.plate))
         )
         candidates = {decision.plate: score}
-        likelihood = self.corrector.scorer(raw.emissions)
         for text, _ in raw.beams:
             plate = text.replace(SEPARATOR, "")
             if plate and plate not in candidates:
