@@ -111,7 +111,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_train_reader(args: argparse.Namespace) -> int:
     try:
-        from .training.train import train
+        from .training.train import LAST_STAGE, TRUNK_OUTPUT, train
     except ImportError as exc:
         print(
             f"error: training needs the extra dependencies: pip install '.[train]' ({exc})", file=sys.stderr
@@ -133,6 +133,8 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         br_views=args.br_views,
         limit=args.limit,
         threads=args.threads,
+        train_from=LAST_STAGE if args.unfreeze_last_stage else TRUNK_OUTPUT,
+        trunk_lr=args.trunk_lr,
     )
     print(f"exported {Path(args.out) / 'platelens_rec.onnx'} after {summary['steps']} steps")
     return 0
@@ -193,6 +195,17 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=20261201, help="augmentation and shuffling seed")
     train.add_argument("--limit", type=int, help="only the first N real crops of each set (smoke runs)")
     train.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
+    train.add_argument(
+        "--unfreeze-last-stage",
+        action="store_true",
+        help="also train the trunk's last stage (features cached at its input; slower steps, more memory)",
+    )
+    train.add_argument(
+        "--trunk-lr",
+        type=float,
+        default=0.1,
+        help="learning rate of the unfrozen trunk, x --lr (default 0.1)",
+    )
     train.set_defaults(func=cmd_train_reader)
     return parser
 

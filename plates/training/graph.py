@@ -149,8 +149,15 @@ class OnnxRecognizer(torch.nn.Module):
         super().__init__()
         graph = model.graph
         nodes = list(graph.node)
+        frozen: set[str] = set()  # weights the left-out nodes also read stay as they are
         if start is not None:
-            cut = next(i for i, n in enumerate(nodes) if start in n.output)
+            cut = next((i for i, n in enumerate(nodes) if start in n.output), None)
+            if cut is None:
+                raise ValueError(f"no node of the graph produces {start!r}")
+            earlier = {o for n in nodes[: cut + 1] for o in n.output} - {start}
+            if earlier & {i for n in nodes[cut + 1 :] for i in n.input}:
+                raise ValueError(f"{start!r} is not a clean cut: later nodes read earlier tensors")
+            frozen = {i for n in nodes[: cut + 1] for i in n.input}
             nodes = nodes[cut + 1 :]
         self.nodes = [(n.op_type, list(n.input), list(n.output), _attrs(n)) for n in nodes]
         unknown = {op for op, *_ in self.nodes} - set(OPS)
@@ -165,6 +172,7 @@ class OnnxRecognizer(torch.nn.Module):
         self.logits_name = final[1][0]
         self.names: dict[str, str] = {}  # initializer name -> parameter/buffer attribute
         statistics = {n.input[i] for n in graph.node if n.op_type == "BatchNormalization" for i in (3, 4)}
+        fixed = statistics | frozen
         for i, init in enumerate(graph.initializer):
             if init.name not in used:
                 continue
@@ -176,7 +184,7 @@ class OnnxRecognizer(torch.nn.Module):
             tensor = torch.from_numpy(array)
             attr = f"w{i}"
             self.names[init.name] = attr
-            if tensor.is_floating_point() and tensor.numel() > 1 and init.name not in statistics:
+            if tensor.is_floating_point() and tensor.numel() > 1 and init.name not in fixed:
                 self.register_parameter(attr, torch.nn.Parameter(tensor))
             else:
                 self.register_buffer(attr, tensor)

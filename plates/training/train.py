@@ -2,9 +2,10 @@
 
 Recipe: the recognizer's 18,710-way output layer is cut to the plate alphabet (blank, A-Z, 0-9, the Chinese
 plate characters, space), keeping the original rows, so training starts from PP-OCRv6 restricted to plates.
-The convolutional trunk stays frozen: onnxruntime computes its features once per (augmented) sample, and
-the sequence neck (two SVTR blocks) and the output layer are trained with CTC in torch. The trained weights
-are written back into the original ONNX graph (input 1x3x48x192)."""
+The convolutional trunk stays frozen up to a cut tensor (by default its output, so only the sequence neck
+and the output layer train; `LAST_STAGE` also trains the trunk's last stage): onnxruntime computes the
+features at the cut once per (augmented) sample, and the rest of the graph is trained with CTC in torch.
+The trained weights are written back into the original ONNX graph (input 1x3x48x192)."""
 
 from __future__ import annotations
 
@@ -29,13 +30,16 @@ from . import data
 from .graph import OnnxRecognizer
 
 TRUNK_OUTPUT = "p2o.pd_op.pool2d.1.0"  # last backbone tensor of PP-OCRv6_rec_small (N x 384 x 1 x W/8)
+# Input of the trunk's last stage (N x 192 x 6 x W/4): its downsampling block and two 384-channel blocks,
+# then the pool, are trained too when the features are cached here (1.5 M more trainable parameters).
+LAST_STAGE = "p2o.pd_op.add.51.0"
 WIDTH = 192  # input width the reader runs at (plates are short; 24 CTC steps)
 INTERPOLATION = cv2.INTER_AREA  # what the reader resizes crops with, in training and in the engine
 
 
 @dataclass
 class Cached:
-    features: torch.Tensor  # (N, 384, 1, 24) float16
+    features: torch.Tensor  # (N, ...) float16: the tensor training starts from
     texts: list[str]
     groups: list[str]
 
@@ -45,8 +49,8 @@ def plate_characters(dictionary: list[str]) -> str:
     return "".join(c for c in LATIN + CHINESE if c in dictionary)
 
 
-def _trunk(model: onnx.ModelProto, threads: int) -> ort.InferenceSession:
-    trunk = onnx.utils.Extractor(model).extract_model([model.graph.input[0].name], [TRUNK_OUTPUT])
+def _trunk(model: onnx.ModelProto, output: str, threads: int) -> ort.InferenceSession:
+    trunk = onnx.utils.Extractor(model).extract_model([model.graph.input[0].name], [output])
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     return ort.InferenceSession(trunk.SerializeToString(), options, providers=["CPUExecutionProvider"])
@@ -57,7 +61,7 @@ def _features(session: ort.InferenceSession, images: list[np.ndarray], desc: str
     for i in tqdm(range(0, len(images), 32), desc=desc, unit="batch", mininterval=30):
         batch = preprocess(images[i : i + 32], WIDTH, WIDTH, INTERPOLATION)
         out.append(torch.from_numpy(session.run(None, {"x": batch})[0]).half())
-    return torch.cat(out) if out else torch.zeros((0, 384, 1, WIDTH // 8), dtype=torch.float16)
+    return torch.cat(out) if out else torch.zeros(0, dtype=torch.float16)
 
 
 def build_cache(
@@ -138,14 +142,31 @@ def head_rows(dictionary: list[str], symbols: str) -> list[int]:
     return [0] + [dictionary.index(c) + 1 for c in symbols] + [len(dictionary) + 1]
 
 
-def export_checkpoint(base_model: Path, checkpoint: Path, out: Path) -> None:
-    """Write the ONNX reader for a saved checkpoint (the trained neck and head on the base model)."""
+def export_checkpoint(base_model: Path, checkpoint: Path, out: Path, train_from: str = TRUNK_OUTPUT) -> None:
+    """Write the ONNX reader for a saved checkpoint (the graph trained from `train_from` on the base model)."""
     template = onnx.load(str(base_model))
     dictionary = next(p.value for p in template.metadata_props if p.key == "character").splitlines()
     symbols = plate_characters(dictionary)
-    model = OnnxRecognizer(template, head_rows=head_rows(dictionary, symbols), start=TRUNK_OUTPUT)
+    model = OnnxRecognizer(template, head_rows=head_rows(dictionary, symbols), start=train_from)
     model.load_state_dict(torch.load(checkpoint))
     onnx.save(model.eval().export(template, symbols), str(out))
+
+
+def _parameter_groups(model: OnnxRecognizer, template: onnx.ModelProto, trunk_lr: float) -> list[dict]:
+    """The trainable trunk weights (between the cut and the trunk output) at `trunk_lr` times the rate."""
+    nodes = list(template.graph.node)
+    end = next(i for i, n in enumerate(nodes) if TRUNK_OUTPUT in n.output)
+    trunk = {i for n in nodes[: end + 1] for i in n.input}
+    groups: dict[bool, list[torch.nn.Parameter]] = {True: [], False: []}
+    for name, attr in model.names.items():
+        value = getattr(model, attr)
+        if isinstance(value, torch.nn.Parameter):
+            groups[name in trunk].append(value)
+    return [
+        {"params": params, "scale": trunk_lr if in_trunk else 1.0}
+        for in_trunk, params in groups.items()
+        if params
+    ]
 
 
 def train(
@@ -166,9 +187,12 @@ def train(
     threads: int = 2,
     seed: int = data.SEED,
     eval_every: int = 150,
+    train_from: str = TRUNK_OUTPUT,
+    trunk_lr: float = 0.1,
 ) -> dict:
     """Fine-tune and export. Stops after `steps` steps or when the wall-clock budget is spent, whichever
-    comes first, and exports the checkpoint with the best validation accuracy (mean of US and BR)."""
+    comes first, and exports the checkpoint with the best validation accuracy (mean of US and BR).
+    `train_from`: the tensor whose features are cached (trunk weights after it train at `trunk_lr` x `lr`)."""
     started = time.monotonic()
     deadline = started + budget_minutes * 60
     torch.set_num_threads(threads)
@@ -178,7 +202,7 @@ def train(
     template = onnx.load(str(base_model))
     dictionary = next(p.value for p in template.metadata_props if p.key == "character").splitlines()
     symbols = plate_characters(dictionary)
-    session = _trunk(template, threads)
+    session = _trunk(template, train_from, threads)
     val = build_cache(session, validation_samples(data_root, limit), "validation features")
     train_cache = build_cache(
         session,
@@ -188,9 +212,11 @@ def train(
         "training features",
     )
     del session
-    model = OnnxRecognizer(template, head_rows=head_rows(dictionary, symbols), start=TRUNK_OUTPUT)
+    model = OnnxRecognizer(template, head_rows=head_rows(dictionary, symbols), start=train_from)
     index = {c: i + 1 for i, c in enumerate(symbols)}
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    optimizer = torch.optim.AdamW(
+        _parameter_groups(model, template, trunk_lr), lr=lr, weight_decay=weight_decay
+    )
     history = [
         {"step": 0, "minutes": round((time.monotonic() - started) / 60, 1), **evaluate(model, val, symbols)}
     ]
@@ -198,6 +224,7 @@ def train(
     best_score, best_state = -1.0, None
     train_start = time.monotonic()
     n, step = len(train_cache.texts), 0
+    step_seconds: list[float] = []  # training time of each step since the last validation
     order: list[int] = []
     while True:
         fraction = (
@@ -205,6 +232,7 @@ def train(
         )
         if fraction >= 1.0:
             break
+        tick = time.monotonic()
         if len(order) < batch_size:
             order += rng.sample(range(n), n)
         batch, order = order[:batch_size], order[batch_size:]
@@ -222,12 +250,18 @@ def train(
         )
         warm = min(1.0, (step + 1) / 50)
         for group in optimizer.param_groups:
-            group["lr"] = lr * warm * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(fraction, 1.0))))
+            group["lr"] = (
+                lr
+                * group["scale"]
+                * warm
+                * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(fraction, 1.0))))
+            )
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         optimizer.step()
         step += 1
+        step_seconds.append(time.monotonic() - tick)
         last = (steps and step >= steps) or time.monotonic() >= deadline
         if step % eval_every == 0 or last:
             scores = evaluate(model, val, symbols)
@@ -236,10 +270,12 @@ def train(
                     "step": step,
                     "minutes": round((time.monotonic() - started) / 60, 1),
                     "loss": round(loss.item(), 4),
+                    "seconds_per_step": round(float(np.mean(step_seconds)), 3),
                     **scores,
                 }
             )
             print(json.dumps(history[-1]), flush=True)
+            step_seconds = []
             score = float(np.mean([v for k, v in scores.items() if k in ("us", "br")] or [0.0]))
             if score >= best_score:
                 best_score = score
@@ -251,6 +287,8 @@ def train(
     onnx.save(exported, str(out_dir / "platelens_rec.onnx"))
     summary = {
         "base_model": base_model.name,
+        "train_from": train_from,
+        "trunk_lr": trunk_lr,
         "steps": step,
         "batch_size": batch_size,
         "training_samples": n,

@@ -11,7 +11,7 @@ import pytest
 from plates import hub
 from plates.cli import main
 from plates.training import data
-from plates.training.train import WIDTH
+from plates.training.train import LAST_STAGE, TRUNK_OUTPUT, WIDTH
 
 pytest.importorskip("torch")
 pytestmark = pytest.mark.slow
@@ -56,15 +56,17 @@ def tiny_datasets(root):
     )
 
 
-def test_train_reader_smoke_run_exports_a_loadable_reader(tmp_path):
+@pytest.mark.parametrize("unfreeze", [[], ["--unfreeze-last-stage"]], ids=["frozen-trunk", "last-stage"])
+def test_train_reader_smoke_run_exports_a_loadable_reader(tmp_path, unfreeze):
     if not (hub.models_dir() / "ppocrv6_rec" / hub.MANIFEST).is_file():
         pytest.skip("PP-OCRv6 small not installed (python -m plates models install)")
     tiny_datasets(tmp_path / "datasets")
     out = tmp_path / "run"
     args = ["train-reader", "--data", str(tmp_path / "datasets"), "--out", str(out)]
-    assert main(args + ["--steps", "2", "--synthetic", "4", "--us-views", "1"]) == 0
+    assert main(args + ["--steps", "2", "--synthetic", "4", "--us-views", "1"] + unfreeze) == 0
     summary = json.loads((out / "training.json").read_text())
     assert summary["steps"] == 2
+    assert summary["train_from"] == (LAST_STAGE if unfreeze else TRUNK_OUTPUT)
     assert set(summary["history"][-1]) >= {"us", "br", "loss"}
 
     from plates.readers.onnx_rec import OnnxRecReader
