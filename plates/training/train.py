@@ -50,7 +50,10 @@ def plate_characters(dictionary: list[str]) -> str:
 
 
 def _trunk(model: onnx.ModelProto, output: str, threads: int) -> ort.InferenceSession:
-    trunk = onnx.utils.Extractor(model).extract_model([model.graph.input[0].name], [output])
+    # Shapes inferred first: an exported reader (a warm start) carries no intermediate shapes to cut at.
+    trunk = onnx.utils.Extractor(onnx.shape_inference.infer_shapes(model)).extract_model(
+        [model.graph.input[0].name], [output]
+    )
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     return ort.InferenceSession(trunk.SerializeToString(), options, providers=["CPUExecutionProvider"])

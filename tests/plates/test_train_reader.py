@@ -75,3 +75,9 @@ def test_train_reader_smoke_run_exports_a_loadable_reader(tmp_path, unfreeze):
     assert "A" in reader.alphabet.symbols and "京" in reader.alphabet.symbols
     raw = reader.read([data.render_font_plate("AB12CDE", random.Random(1))])[0]
     assert raw.emissions.shape == (WIDTH // 8, len(reader.alphabet.symbols))
+
+    # A warm start from the exported reader (which carries no intermediate shapes) trains the same way.
+    again = ["train-reader", "--data", str(tmp_path / "datasets"), "--out", str(tmp_path / "again")]
+    base = ["--base", str(out / "platelens_rec.onnx")]
+    assert main(again + base + ["--steps", "1", "--synthetic", "2", "--us-views", "1"] + unfreeze) == 0
+    assert (tmp_path / "again" / "platelens_rec.onnx").is_file()
