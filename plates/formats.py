@@ -81,6 +81,28 @@ LOOSE = frozenset({"de", "at", "ch", "ie", "hu", "se", "fi", "pt", "nl"})
 # Regions whose formats are too many and too varied (vanity plates) to be evidence at all.
 NO_PRIOR = frozenset({"us"})
 LOOSE_PATTERNS = frozenset(FORMATS["gb"][1:] + FORMATS["fr"][1:] + FORMATS["es"][1:])
+# Where a format's printed plate has its gap (an emblem, a space, a dash): characters before it. Formats that
+# share a pattern differ here: GB `AB12 CDE` and Slovak `AB▣123CD`, where 0 and O are one glyph.
+GAPS: dict[tuple[str, str], tuple[int, ...]] = {
+    ("gb", "LLDDLLL"): (4,),
+    ("sk", "LLDDDLL"): (2,),
+    ("fr", "LLDDDLL"): (2, 5),
+    ("it", "LLDDDLL"): (2,),
+    ("es", "DDDDLLL"): (4,),
+    ("br", "LLLDDDD"): (3,),
+    ("br", "LLLDLDD"): (3,),
+    ("be", "DLLLDDD"): (1, 4),
+    ("cz", "DLXDDDD"): (3,),
+    ("ro", "LLDDLLL"): (2, 4),
+    ("hu", "LLLDDD"): (3,),
+    ("se", "LLLDDD"): (3,),
+    ("fi", "LLLDDD"): (3,),
+}
+MIN_GAP = 1.3  # a gap: the distance between two neighbours' centres over the plate's median distance
+GAP_MARGIN = 0.25  # ... and that much wider than the next widest, or the plate has no one clear gap
+MIN_OTHER_GAP = 1.15  # a format's other gaps: at least this wide
+SEPARATOR_GAP = 2.0  # a separator read between two characters is a gap this wide
+LAYOUT = 1.0  # nats: a format whose gap is where the plate has its gap gains this much; elsewhere, loses it
 
 TO_DIGIT = {letter: cls[0] for cls in LOOKALIKE_CLASSES for letter in cls[1:]}
 # A digit in a letter slot may be any of its look-alike letters except Q (for 0) and L (for 1): the
@@ -136,6 +158,47 @@ def reachable(plate: str, patterns: tuple[str, ...]) -> set[str]:
     return out
 
 
+def plate_spacing(emissions: np.ndarray, separator: int) -> tuple[float, ...]:
+    """Spacing of the best path's characters: for each pair of neighbours, the distance between their centres
+    over the median distance (a separator read between them counts as SEPARATOR_GAP). Empty for fewer than
+    four characters."""
+    runs: list[list[int]] = []  # [label, first step, last step]
+    previous = BLANK
+    for step, label in enumerate(emissions.argmax(axis=1)):
+        if label != BLANK and label == previous:
+            runs[-1][2] = step
+        elif label != BLANK:
+            runs.append([int(label), step, step])
+        previous = label
+    centres: list[float] = []
+    separated: list[int] = []
+    for label, first, last in runs:
+        if label == separator:
+            separated.append(len(centres))
+        else:
+            centres.append((first + last) / 2)
+    if len(centres) < 4:
+        return ()
+    steps = np.diff(centres)
+    ratios = steps / max(float(np.median(steps)), 1e-6)
+    for before in separated:
+        if 0 < before < len(centres):
+            ratios[before - 1] = max(ratios[before - 1], SEPARATOR_GAP)
+    return tuple(float(r) for r in ratios)
+
+
+def layout_term(spacing: tuple[float, ...], gaps: tuple[int, ...]) -> float:
+    """+LAYOUT when the plate's widest clear gap is one of a format's gaps and the format's other gaps show;
+    -LAYOUT when it is elsewhere or one is missing; 0 when the spacing shows no single clear gap."""
+    if len(spacing) < 3:
+        return 0.0
+    widest, runner_up = sorted(range(len(spacing)), key=spacing.__getitem__, reverse=True)[:2]
+    if spacing[widest] < MIN_GAP or spacing[widest] - spacing[runner_up] < GAP_MARGIN:
+        return 0.0
+    shown = widest + 1 in gaps and all(g <= len(spacing) and spacing[g - 1] >= MIN_OTHER_GAP for g in gaps)
+    return LAYOUT if shown else -LAYOUT
+
+
 @dataclass(frozen=True)
 class Decision:
     plate: str
@@ -188,9 +251,13 @@ class FormatCorrector:
         borrowed = emissions @ _borrow_matrix(self.alphabet.symbols)
         return lambda plate: log_likelihood(borrowed, [self.index[c] for c in plate if c in self.index])
 
-    def prior(self, plate: str, hinted: tuple[str, ...], country: str | None = None) -> float:
+    def prior(
+        self, plate: str, hinted: tuple[str, ...], country: str | None = None, spacing: tuple[float, ...] = ()
+    ) -> float:
         """Log-prior (nats) of the best format `plate` fits; 0 for no format and for formats without one.
-        A country read off the plate itself (its EU band) leaves only that country's formats a prior."""
+        A country read off the plate itself (its EU band) leaves only that country's formats a prior; the
+        plate's `spacing` raises formats printed with their gaps where it shows one, lowers the others whose gaps
+        are known."""
         best = 0.0
         for code, patterns in FORMATS.items():
             if code in NO_PRIOR or (country is not None and code != country):
@@ -201,6 +268,8 @@ class FormatCorrector:
                     value = self.loose_prior if loose else self.format_prior
                     if code in hinted:
                         value += self.hint_bonus
+                    if spacing and (code, pattern) in GAPS:
+                        value += layout_term(spacing, GAPS[code, pattern])
                     best = max(best, value)
         return best
 
@@ -226,12 +295,21 @@ class FormatCorrector:
             return Decision("", 0.0, "", 0.0, False)
         score = score or self.scorer(emissions)
         greedy_ll = score(greedy_plate)
+        spacing = plate_spacing(emissions, self.index[SEPARATOR])
+
+        def spacing_of(candidate: str) -> tuple[float, ...]:  # the greedy path's spacing, for this candidate
+            if len(candidate) == len(greedy_plate):
+                return spacing
+            if spacing and candidate == greedy_plate[1:]:
+                return spacing[1:]
+            return spacing[:-1] if spacing and candidate == greedy_plate[:-1] else ()
+
         sources = list(dict.fromkeys([greedy_plate] + [a.replace(SEPARATOR, "") for a in alternatives if a]))
         patterns = tuple(p for code in order for p in FORMATS[code])
         candidates = set(sources).union(*(reachable(s, patterns) for s in sources))
         best, best_value, best_ll = (
             greedy_plate,
-            greedy_ll + self.prior(greedy_plate, hinted, country),
+            greedy_ll + self.prior(greedy_plate, hinted, country, spacing),
             greedy_ll,
         )
         for candidate in candidates - {greedy_plate}:
@@ -243,7 +321,7 @@ class FormatCorrector:
             # of difference, so only the glyphs can justify it.
             edge_drop = candidate in (greedy_plate[1:], greedy_plate[:-1])
             changed = 0 if edge_drop else abs(len(candidate) - len(greedy_plate)) * self.format_prior
-            value = ll + self.prior(candidate, hinted, country) - changed
+            value = ll + self.prior(candidate, hinted, country, spacing_of(candidate)) - changed
             if value > best_value:
                 best, best_value, best_ll = candidate, value, ll
         return self._decision(best, best_ll, regions_of(best, order), hinted, corrected=best != greedy_plate)
