@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
-from .ctc import BLANK, SEPARATOR, Alphabet, log_likelihood
+from .ctc import BLANK, SEPARATOR, Alphabet, log_likelihoods
 from .text import LOOKALIKE_CLASSES
 
 
@@ -132,10 +132,25 @@ def fits(plate: str, pattern: str) -> bool:
     return len(plate) == len(pattern) and all(_slot_ok(k, c) for k, c in zip(pattern, plate, strict=True))
 
 
+def _kinds(plate: str) -> str:
+    """What each character is (L letter, D digit, C other non-ASCII, ? else): all `fits` looks at."""
+    return "".join(
+        "L" if "A" <= c <= "Z" else "D" if c.isdigit() else "C" if not c.isascii() else "?" for c in plate
+    )
+
+
+@cache
+def _fitting(kinds: str) -> tuple[tuple[str, str], ...]:
+    """(region, pattern) of every format a plate with these character kinds fits."""
+    sample = kinds.replace("L", "A").replace("D", "0").replace("C", "京")
+    return tuple((code, p) for code, patterns in FORMATS.items() for p in patterns if fits(sample, p))
+
+
 def regions_of(plate: str, order: tuple[str, ...] = DEFAULT_ORDER) -> list[str]:
     return [code for code in order if any(fits(plate, p) for p in FORMATS.get(code, ()))]
 
 
+@cache
 def _options(kind: str, char: str) -> str:
     if _slot_ok(kind, char):
         return char
@@ -146,14 +161,22 @@ def _options(kind: str, char: str) -> str:
     return ""
 
 
+@cache
+def _of_length(patterns: tuple[str, ...], length: int) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p for p in patterns if len(p) == length))
+
+
 def reachable(plate: str, patterns: tuple[str, ...]) -> set[str]:
     """Format-fitting strings reachable from `plate` by look-alike swaps."""
     out = set()
-    for pattern in patterns:
-        if len(pattern) != len(plate):
-            continue
-        options = [_options(k, c) for k, c in zip(pattern, plate, strict=True)]
-        if all(options):
+    for pattern in _of_length(patterns, len(plate)):
+        options = []
+        for kind, char in zip(pattern, plate, strict=True):
+            option = _options(kind, char)
+            if not option:
+                break
+            options.append(option)
+        else:
             out.update("".join(combo) for combo in itertools.product(*options))
     return out
 
@@ -225,6 +248,26 @@ def _borrow_matrix(symbols: str) -> np.ndarray:
     return matrix
 
 
+class Likelihood:
+    """Log-likelihood of plate strings under one crop's borrowed emissions, each string computed once:
+    `score_all` runs the forward pass for many strings together, calling the object scores one."""
+
+    def __init__(self, borrowed: np.ndarray, index: dict[str, int]):
+        self.log_emissions = np.log(np.maximum(borrowed, 1e-30))
+        self.index = index
+        self.known: dict[str, float] = {}
+
+    def score_all(self, plates: Iterable[str]) -> None:
+        new = [p for p in dict.fromkeys(plates) if p not in self.known]
+        if new:
+            sequences = [[self.index[c] for c in p if c in self.index] for p in new]
+            self.known.update(zip(new, log_likelihoods(self.log_emissions, sequences).tolist(), strict=True))
+
+    def __call__(self, plate: str) -> float:
+        self.score_all([plate])
+        return self.known[plate]
+
+
 class FormatCorrector:
     """Chooses the plate among the greedy reading, the beam alternatives and their look-alike variants:
     CTC log-likelihood (look-alikes may lend probability) plus a prior for the format the string fits."""
@@ -245,11 +288,9 @@ class FormatCorrector:
         self.loose_prior = loose_prior
         self.hint_bonus = hint_bonus
 
-    def scorer(self, emissions: np.ndarray) -> Callable[[str], float]:
-        """Log-likelihood of plate strings under one crop's (T, S) emissions; look-alikes lend probability.
-        The borrowed matrix is built once per crop, then each candidate string costs one forward pass."""
-        borrowed = emissions @ _borrow_matrix(self.alphabet.symbols)
-        return lambda plate: log_likelihood(borrowed, [self.index[c] for c in plate if c in self.index])
+    def scorer(self, emissions: np.ndarray) -> Likelihood:
+        """Log-likelihood of plate strings under one crop's (T, S) emissions; look-alikes lend probability."""
+        return Likelihood(emissions @ _borrow_matrix(self.alphabet.symbols), self.index)
 
     def prior(
         self, plate: str, hinted: tuple[str, ...], country: str | None = None, spacing: tuple[float, ...] = ()
@@ -259,18 +300,16 @@ class FormatCorrector:
         plate's `spacing` raises formats printed with their gaps where it shows one, lowers the others whose gaps
         are known."""
         best = 0.0
-        for code, patterns in FORMATS.items():
+        for code, pattern in _fitting(_kinds(plate)):
             if code in NO_PRIOR or (country is not None and code != country):
                 continue
-            for pattern in patterns:
-                if fits(plate, pattern):
-                    loose = code in LOOSE or pattern in LOOSE_PATTERNS
-                    value = self.loose_prior if loose else self.format_prior
-                    if code in hinted:
-                        value += self.hint_bonus
-                    if spacing and (code, pattern) in GAPS:
-                        value += layout_term(spacing, GAPS[code, pattern])
-                    best = max(best, value)
+            loose = code in LOOSE or pattern in LOOSE_PATTERNS
+            value = self.loose_prior if loose else self.format_prior
+            if code in hinted:
+                value += self.hint_bonus
+            if spacing and (code, pattern) in GAPS:
+                value += layout_term(spacing, GAPS[code, pattern])
+            best = max(best, value)
         return best
 
     def decide(
@@ -280,7 +319,7 @@ class FormatCorrector:
         alternatives: list[str],
         regions: tuple[str, ...] = (),
         country: str | None = None,
-        score: Callable[[str], float] | None = None,
+        score: Likelihood | None = None,
     ) -> Decision:
         """`regions`: the deployment's hints; `country`: the plate's own country (its band), a hint that
         also takes the prior from every other country's formats; `score`: this crop's `scorer`, when the
@@ -294,7 +333,6 @@ class FormatCorrector:
         if not greedy_plate:
             return Decision("", 0.0, "", 0.0, False)
         score = score or self.scorer(emissions)
-        greedy_ll = score(greedy_plate)
         spacing = plate_spacing(emissions, self.index[SEPARATOR])
 
         def spacing_of(candidate: str) -> tuple[float, ...]:  # the greedy path's spacing, for this candidate
@@ -306,13 +344,17 @@ class FormatCorrector:
 
         sources = list(dict.fromkeys([greedy_plate] + [a.replace(SEPARATOR, "") for a in alternatives if a]))
         patterns = tuple(p for code in order for p in FORMATS[code])
-        candidates = set(sources).union(*(reachable(s, patterns) for s in sources))
+        candidates = sorted(set(sources).union(*(reachable(s, patterns) for s in sources)))
+        score.score_all(candidates)
+        greedy_ll = score(greedy_plate)
         best, best_value, best_ll = (
             greedy_plate,
             greedy_ll + self.prior(greedy_plate, hinted, country, spacing),
             greedy_ll,
         )
-        for candidate in candidates - {greedy_plate}:
+        for candidate in candidates:
+            if candidate == greedy_plate:
+                continue
             ll = score(candidate)
             if ll < greedy_ll - self.max_drop:
                 continue
