@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .ctc import CtcReader, log_likelihood
+from .ctc import CtcReader, log_likelihoods
 
 # Distinguishing signs printed in the band (Vienna Convention codes) -> region code (ISO 3166, the codes of
 # plates.formats; signs of countries without listed formats still name the region).
@@ -134,10 +134,11 @@ def read_code(emissions: np.ndarray, symbols: str) -> tuple[str | None, float]:
     """The country code a band patch's emissions support, constrained to BAND_CODES: the best code when it is
     confident (geometric-mean probability per character) and clearly ahead of the next; else None."""
     index = {s: i for i, s in enumerate(symbols)}
-    scored = sorted(
-        ((log_likelihood(emissions, [index[c] for c in code]), code) for code in BAND_CODES),
-        reverse=True,
+    codes = list(BAND_CODES)
+    values = log_likelihoods(
+        np.log(np.maximum(emissions, 1e-30)), [[index[c] for c in code] for code in codes]
     )
+    scored = sorted(zip(values.tolist(), codes, strict=True), reverse=True)
     (best_ll, best), (second_ll, _) = scored[0], scored[1]
     confidence = math.exp(best_ll / len(best))
     if confidence < MIN_CODE_CONFIDENCE or best_ll - second_ll < MIN_CODE_MARGIN:

@@ -4,6 +4,7 @@ decoding, and the log-likelihood of a given string (used to score format correct
 from __future__ import annotations
 
 import abc
+import functools
 import math
 from dataclasses import dataclass
 
@@ -42,9 +43,16 @@ class Alphabet:
         columns.append(tuple(sorted(index[c] for c in SEPARATOR_SOURCES if c in index)))
         return cls(symbols="".join(symbols), columns=tuple(columns))
 
+    @functools.cached_property
+    def _gather(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every symbol's recognizer columns one after another, and where each symbol's run starts."""
+        starts = np.cumsum([0] + [len(cols) for cols in self.columns[:-1]])
+        return np.array([c for cols in self.columns for c in cols]), starts
+
     def reduce(self, probs: np.ndarray) -> np.ndarray:
         """(T, C) recognizer softmax -> (T, S) probabilities over plate symbols, renormalised per step."""
-        reduced = np.stack([probs[:, list(cols)].sum(axis=1) for cols in self.columns], axis=1)
+        columns, starts = self._gather
+        reduced = np.add.reduceat(probs[:, columns], starts, axis=1)
         return reduced / np.maximum(reduced.sum(axis=1, keepdims=True), 1e-12)
 
     def text(self, labels: list[int]) -> str:
@@ -115,17 +123,27 @@ class CtcReader(Reader):
 
 def log_likelihood(emissions: np.ndarray, labels: list[int]) -> float:
     """CTC forward algorithm: log P(labels | emissions) for (T, S) per-step probabilities."""
-    log_e = np.log(np.maximum(emissions, 1e-30))
-    if not labels:
-        return float(log_e[:, BLANK].sum())
-    ext = np.full(2 * len(labels) + 1, BLANK, dtype=int)
-    ext[1::2] = labels
-    skip = np.zeros(len(ext), dtype=bool)  # a label may follow the previous label directly (no blank)
-    skip[3::2] = ext[3::2] != ext[1:-2:2]
-    alpha = np.full(len(ext), -np.inf)
-    alpha[:2] = log_e[0, ext[:2]]
-    for t in range(1, emissions.shape[0]):
-        shifted1 = np.concatenate(([-np.inf], alpha[:-1]))
-        shifted2 = np.where(skip, np.concatenate(([-np.inf, -np.inf], alpha[:-2])), -np.inf)
-        alpha = np.logaddexp(np.logaddexp(alpha, shifted1), shifted2) + log_e[t, ext]
-    return float(np.logaddexp(alpha[-1], alpha[-2]))
+    return float(log_likelihoods(np.log(np.maximum(emissions, 1e-30)), [labels])[0])
+
+
+def log_likelihoods(log_emissions: np.ndarray, sequences: list[list[int]]) -> np.ndarray:
+    """The CTC forward algorithm for many label sequences at once over one crop's (T, S) log-probabilities:
+    log P(labels | emissions) for each. Shorter sequences are padded on the right, where nothing flows back."""
+    lengths = np.array([len(labels) for labels in sequences], dtype=int)
+    width = 2 * int(lengths.max(initial=0)) + 1
+    ext = np.full((len(sequences), width), BLANK, dtype=int)
+    for row, labels in enumerate(sequences):
+        ext[row, 1 : 2 * len(labels) : 2] = labels
+    skip = np.zeros(ext.shape, dtype=bool)  # a label may follow the previous label directly (no blank)
+    skip[:, 3::2] = ext[:, 3::2] != ext[:, 1:-2:2]
+    alpha = np.full(ext.shape, -np.inf)
+    alpha[:, :2] = log_emissions[0, ext[:, :2]]
+    shifted1, shifted2 = np.full(ext.shape, -np.inf), np.full(ext.shape, -np.inf)
+    for t in range(1, log_emissions.shape[0]):
+        shifted1[:, 1:] = alpha[:, :-1]
+        shifted2[:, 2:] = np.where(skip[:, 2:], alpha[:, :-2], -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, shifted1), shifted2) + log_emissions[t, ext]
+    rows = np.arange(len(sequences))
+    last = alpha[rows, 2 * lengths]
+    before_last = np.where(lengths > 0, alpha[rows, np.maximum(2 * lengths - 1, 0)], -np.inf)
+    return np.logaddexp(last, before_last)

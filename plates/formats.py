@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
-from .ctc import BLANK, SEPARATOR, Alphabet, log_likelihood
+from .ctc import BLANK, SEPARATOR, Alphabet, log_likelihoods
 from .text import LOOKALIKE_CLASSES
 
 
@@ -81,6 +81,28 @@ LOOSE = frozenset({"de", "at", "ch", "ie", "hu", "se", "fi", "pt", "nl"})
 # Regions whose formats are too many and too varied (vanity plates) to be evidence at all.
 NO_PRIOR = frozenset({"us"})
 LOOSE_PATTERNS = frozenset(FORMATS["gb"][1:] + FORMATS["fr"][1:] + FORMATS["es"][1:])
+# Where a format's printed plate has its gap (an emblem, a space, a dash): characters before it. Formats that
+# share a pattern differ here: GB `AB12 CDE` and Slovak `AB▣123CD`, where 0 and O are one glyph.
+GAPS: dict[tuple[str, str], tuple[int, ...]] = {
+    ("gb", "LLDDLLL"): (4,),
+    ("sk", "LLDDDLL"): (2,),
+    ("fr", "LLDDDLL"): (2, 5),
+    ("it", "LLDDDLL"): (2,),
+    ("es", "DDDDLLL"): (4,),
+    ("br", "LLLDDDD"): (3,),
+    ("br", "LLLDLDD"): (3,),
+    ("be", "DLLLDDD"): (1, 4),
+    ("cz", "DLXDDDD"): (3,),
+    ("ro", "LLDDLLL"): (2, 4),
+    ("hu", "LLLDDD"): (3,),
+    ("se", "LLLDDD"): (3,),
+    ("fi", "LLLDDD"): (3,),
+}
+MIN_GAP = 1.3  # a gap: the distance between two neighbours' centres over the plate's median distance
+GAP_MARGIN = 0.25  # ... and that much wider than the next widest, or the plate has no one clear gap
+MIN_OTHER_GAP = 1.15  # a format's other gaps: at least this wide
+SEPARATOR_GAP = 2.0  # a separator read between two characters is a gap this wide
+LAYOUT = 1.0  # nats: a format whose gap is where the plate has its gap gains this much; elsewhere, loses it
 
 TO_DIGIT = {letter: cls[0] for cls in LOOKALIKE_CLASSES for letter in cls[1:]}
 # A digit in a letter slot may be any of its look-alike letters except Q (for 0) and L (for 1): the
@@ -110,10 +132,25 @@ def fits(plate: str, pattern: str) -> bool:
     return len(plate) == len(pattern) and all(_slot_ok(k, c) for k, c in zip(pattern, plate, strict=True))
 
 
+def _kinds(plate: str) -> str:
+    """What each character is (L letter, D digit, C other non-ASCII, ? else): all `fits` looks at."""
+    return "".join(
+        "L" if "A" <= c <= "Z" else "D" if c.isdigit() else "C" if not c.isascii() else "?" for c in plate
+    )
+
+
+@cache
+def _fitting(kinds: str) -> tuple[tuple[str, str], ...]:
+    """(region, pattern) of every format a plate with these character kinds fits."""
+    sample = kinds.replace("L", "A").replace("D", "0").replace("C", "京")
+    return tuple((code, p) for code, patterns in FORMATS.items() for p in patterns if fits(sample, p))
+
+
 def regions_of(plate: str, order: tuple[str, ...] = DEFAULT_ORDER) -> list[str]:
     return [code for code in order if any(fits(plate, p) for p in FORMATS.get(code, ()))]
 
 
+@cache
 def _options(kind: str, char: str) -> str:
     if _slot_ok(kind, char):
         return char
@@ -124,16 +161,65 @@ def _options(kind: str, char: str) -> str:
     return ""
 
 
+@cache
+def _of_length(patterns: tuple[str, ...], length: int) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p for p in patterns if len(p) == length))
+
+
 def reachable(plate: str, patterns: tuple[str, ...]) -> set[str]:
     """Format-fitting strings reachable from `plate` by look-alike swaps."""
     out = set()
-    for pattern in patterns:
-        if len(pattern) != len(plate):
-            continue
-        options = [_options(k, c) for k, c in zip(pattern, plate, strict=True)]
-        if all(options):
+    for pattern in _of_length(patterns, len(plate)):
+        options = []
+        for kind, char in zip(pattern, plate, strict=True):
+            option = _options(kind, char)
+            if not option:
+                break
+            options.append(option)
+        else:
             out.update("".join(combo) for combo in itertools.product(*options))
     return out
+
+
+def plate_spacing(emissions: np.ndarray, separator: int) -> tuple[float, ...]:
+    """Spacing of the best path's characters: for each pair of neighbours, the distance between their centres
+    over the median distance (a separator read between them counts as SEPARATOR_GAP). Empty for fewer than
+    four characters."""
+    runs: list[list[int]] = []  # [label, first step, last step]
+    previous = BLANK
+    for step, label in enumerate(emissions.argmax(axis=1)):
+        if label != BLANK and label == previous:
+            runs[-1][2] = step
+        elif label != BLANK:
+            runs.append([int(label), step, step])
+        previous = label
+    centres: list[float] = []
+    separated: list[int] = []
+    for label, first, last in runs:
+        if label == separator:
+            separated.append(len(centres))
+        else:
+            centres.append((first + last) / 2)
+    if len(centres) < 4:
+        return ()
+    steps = np.diff(centres)
+    ratios = steps / max(float(np.median(steps)), 1e-6)
+    for before in separated:
+        if 0 < before < len(centres):
+            ratios[before - 1] = max(ratios[before - 1], SEPARATOR_GAP)
+    return tuple(float(r) for r in ratios)
+
+
+def layout_term(spacing: tuple[float, ...], gaps: tuple[int, ...]) -> float:
+    """+LAYOUT when the plate's widest clear gap is one of a format's gaps and the format's other gaps show;
+    -LAYOUT when it is elsewhere or one is missing; 0 when the spacing shows no single clear gap."""
+    if len(spacing) < 3:
+        return 0.0
+    widest, runner_up = sorted(range(len(spacing)), key=spacing.__getitem__, reverse=True)[:2]
+    if spacing[widest] < MIN_GAP or spacing[widest] - spacing[runner_up] < GAP_MARGIN:
+        return 0.0
+    shown = widest + 1 in gaps and all(g <= len(spacing) and spacing[g - 1] >= MIN_OTHER_GAP for g in gaps)
+    return LAYOUT if shown else -LAYOUT
 
 
 @dataclass(frozen=True)
@@ -162,6 +248,26 @@ def _borrow_matrix(symbols: str) -> np.ndarray:
     return matrix
 
 
+class Likelihood:
+    """Log-likelihood of plate strings under one crop's borrowed emissions, each string computed once:
+    `score_all` runs the forward pass for many strings together, calling the object scores one."""
+
+    def __init__(self, borrowed: np.ndarray, index: dict[str, int]):
+        self.log_emissions = np.log(np.maximum(borrowed, 1e-30))
+        self.index = index
+        self.known: dict[str, float] = {}
+
+    def score_all(self, plates: Iterable[str]) -> None:
+        new = [p for p in dict.fromkeys(plates) if p not in self.known]
+        if new:
+            sequences = [[self.index[c] for c in p if c in self.index] for p in new]
+            self.known.update(zip(new, log_likelihoods(self.log_emissions, sequences).tolist(), strict=True))
+
+    def __call__(self, plate: str) -> float:
+        self.score_all([plate])
+        return self.known[plate]
+
+
 class FormatCorrector:
     """Chooses the plate among the greedy reading, the beam alternatives and their look-alike variants:
     CTC log-likelihood (look-alikes may lend probability) plus a prior for the format the string fits."""
@@ -182,26 +288,28 @@ class FormatCorrector:
         self.loose_prior = loose_prior
         self.hint_bonus = hint_bonus
 
-    def scorer(self, emissions: np.ndarray) -> Callable[[str], float]:
-        """Log-likelihood of plate strings under one crop's (T, S) emissions; look-alikes lend probability.
-        The borrowed matrix is built once per crop, then each candidate string costs one forward pass."""
-        borrowed = emissions @ _borrow_matrix(self.alphabet.symbols)
-        return lambda plate: log_likelihood(borrowed, [self.index[c] for c in plate if c in self.index])
+    def scorer(self, emissions: np.ndarray) -> Likelihood:
+        """Log-likelihood of plate strings under one crop's (T, S) emissions; look-alikes lend probability."""
+        return Likelihood(emissions @ _borrow_matrix(self.alphabet.symbols), self.index)
 
-    def prior(self, plate: str, hinted: tuple[str, ...], country: str | None = None) -> float:
+    def prior(
+        self, plate: str, hinted: tuple[str, ...], country: str | None = None, spacing: tuple[float, ...] = ()
+    ) -> float:
         """Log-prior (nats) of the best format `plate` fits; 0 for no format and for formats without one.
-        A country read off the plate itself (its EU band) leaves only that country's formats a prior."""
+        A country read off the plate itself (its EU band) leaves only that country's formats a prior; the
+        plate's `spacing` raises formats printed with their gaps where it shows one, lowers the others whose gaps
+        are known."""
         best = 0.0
-        for code, patterns in FORMATS.items():
+        for code, pattern in _fitting(_kinds(plate)):
             if code in NO_PRIOR or (country is not None and code != country):
                 continue
-            for pattern in patterns:
-                if fits(plate, pattern):
-                    loose = code in LOOSE or pattern in LOOSE_PATTERNS
-                    value = self.loose_prior if loose else self.format_prior
-                    if code in hinted:
-                        value += self.hint_bonus
-                    best = max(best, value)
+            loose = code in LOOSE or pattern in LOOSE_PATTERNS
+            value = self.loose_prior if loose else self.format_prior
+            if code in hinted:
+                value += self.hint_bonus
+            if spacing and (code, pattern) in GAPS:
+                value += layout_term(spacing, GAPS[code, pattern])
+            best = max(best, value)
         return best
 
     def decide(
@@ -211,7 +319,7 @@ class FormatCorrector:
         alternatives: list[str],
         regions: tuple[str, ...] = (),
         country: str | None = None,
-        score: Callable[[str], float] | None = None,
+        score: Likelihood | None = None,
     ) -> Decision:
         """`regions`: the deployment's hints; `country`: the plate's own country (its band), a hint that
         also takes the prior from every other country's formats; `score`: this crop's `scorer`, when the
@@ -225,16 +333,28 @@ class FormatCorrector:
         if not greedy_plate:
             return Decision("", 0.0, "", 0.0, False)
         score = score or self.scorer(emissions)
-        greedy_ll = score(greedy_plate)
+        spacing = plate_spacing(emissions, self.index[SEPARATOR])
+
+        def spacing_of(candidate: str) -> tuple[float, ...]:  # the greedy path's spacing, for this candidate
+            if len(candidate) == len(greedy_plate):
+                return spacing
+            if spacing and candidate == greedy_plate[1:]:
+                return spacing[1:]
+            return spacing[:-1] if spacing and candidate == greedy_plate[:-1] else ()
+
         sources = list(dict.fromkeys([greedy_plate] + [a.replace(SEPARATOR, "") for a in alternatives if a]))
         patterns = tuple(p for code in order for p in FORMATS[code])
-        candidates = set(sources).union(*(reachable(s, patterns) for s in sources))
+        candidates = sorted(set(sources).union(*(reachable(s, patterns) for s in sources)))
+        score.score_all(candidates)
+        greedy_ll = score(greedy_plate)
         best, best_value, best_ll = (
             greedy_plate,
-            greedy_ll + self.prior(greedy_plate, hinted, country),
+            greedy_ll + self.prior(greedy_plate, hinted, country, spacing),
             greedy_ll,
         )
-        for candidate in candidates - {greedy_plate}:
+        for candidate in candidates:
+            if candidate == greedy_plate:
+                continue
             ll = score(candidate)
             if ll < greedy_ll - self.max_drop:
                 continue
@@ -243,7 +363,7 @@ class FormatCorrector:
             # of difference, so only the glyphs can justify it.
             edge_drop = candidate in (greedy_plate[1:], greedy_plate[:-1])
             changed = 0 if edge_drop else abs(len(candidate) - len(greedy_plate)) * self.format_prior
-            value = ll + self.prior(candidate, hinted, country) - changed
+            value = ll + self.prior(candidate, hinted, country, spacing_of(candidate)) - changed
             if value > best_value:
                 best, best_value, best_ll = candidate, value, ll
         return self._decision(best, best_ll, regions_of(best, order), hinted, corrected=best != greedy_plate)

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from plates.ctc import BLANK, beam_search, greedy, log_likelihood
+from plates.ctc import BLANK, beam_search, greedy, log_likelihood, log_likelihoods
 
 
 def collapse(path):
@@ -30,6 +30,17 @@ def test_log_likelihood_matches_brute_force():
     emissions = rng.dirichlet(np.ones(3), size=5)
     for labels in ([1], [1, 2], [1, 1], [2, 1, 2]):
         assert math.isclose(log_likelihood(emissions, labels), brute_force(emissions, labels), rel_tol=1e-6)
+
+
+def test_log_likelihoods_of_many_sequences_of_any_length_at_once():
+    rng = np.random.default_rng(3)
+    emissions = rng.dirichlet(np.ones(3), size=5)
+    sequences = [[1, 2], [], [2, 1, 2], [1], [1, 1]]
+    batched = log_likelihoods(np.log(emissions), sequences)
+    assert math.isclose(batched[1], np.log(emissions[:, BLANK]).sum())
+    for labels, value in zip(sequences, batched, strict=True):
+        if labels:
+            assert math.isclose(value, brute_force(emissions, labels), rel_tol=1e-6)
 
 
 def test_greedy_collapses_repeats_and_blanks():

@@ -3,17 +3,20 @@
 import numpy as np
 import pytest
 
-from plates.ctc import Alphabet
-from plates.formats import FormatCorrector, fits, reachable, regions_of
+from plates.ctc import SEPARATOR, Alphabet
+from plates.formats import FormatCorrector, fits, plate_spacing, reachable, regions_of
 
 DICTIONARY = list("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-.京")
 ALPHABET = Alphabet.from_dictionary(DICTIONARY)
 CORRECTOR = FormatCorrector(ALPHABET)
 
 
-def emissions_for(text: str, *, doubt: dict[int, tuple[str, float]] | None = None) -> np.ndarray:
+def emissions_for(
+    text: str, *, doubt: dict[int, tuple[str, float]] | None = None, gap_after: int | None = None
+) -> np.ndarray:
     """A clean CTC matrix spelling `text` (char, blank, char, blank...); doubt[i] = (other, p) moves
-    probability p of character i to `other`."""
+    probability p of character i to `other`; `gap_after` = n spaces the first n characters from the rest
+    twice as wide as the others (the printed plate's gap)."""
     index = {s: i for i, s in enumerate(ALPHABET.symbols)}
     rows = []
     for position, char in enumerate(text):
@@ -25,7 +28,7 @@ def emissions_for(text: str, *, doubt: dict[int, tuple[str, float]] | None = Non
         rows.append(row / row.sum())
         blank = np.full(len(ALPHABET.symbols), 1e-4)
         blank[0] = 1.0
-        rows.append(blank / blank.sum())
+        rows += [blank / blank.sum()] * (3 if position + 1 == gap_after else 1)
     return np.array(rows)
 
 
@@ -112,6 +115,31 @@ def test_a_format_may_drop_a_stray_edge_glyph():
 def test_a_beam_alternative_that_fits_wins_over_an_unfit_greedy_reading():
     emissions = emissions_for("AB12CDE", doubt={1: ("8", 0.45)})
     assert CORRECTOR.decide(emissions, "A812CDE", ["AB12CDE"]).plate == "AB12CDE"
+
+
+@pytest.mark.parametrize(
+    ("gap_after", "expected"),
+    [
+        (2, "RK260AR"),  # Slovak: district, emblem, 260AR (0 and O one glyph): the layout decides
+        (4, "RK26OAR"),  # British: RK26 OAR
+        (None, "RK26OAR"),  # evenly spaced: no evidence, the glyphs stay
+    ],
+)
+def test_where_the_plate_has_its_gap_decides_between_formats_of_one_pattern(gap_after, expected):
+    emissions = emissions_for("RK26OAR", doubt={4: ("0", 0.2)}, gap_after=gap_after)
+    assert spacing_gap(emissions) == gap_after
+    assert CORRECTOR.decide(emissions, "RK26OAR", []).plate == expected
+
+
+def spacing_gap(emissions: np.ndarray) -> int | None:
+    spacing = plate_spacing(emissions, ALPHABET.symbols.index(SEPARATOR))
+    wide = [i + 1 for i, ratio in enumerate(spacing) if ratio > 1.5]
+    return wide[0] if len(wide) == 1 else None
+
+
+def test_a_separator_read_between_characters_is_a_gap():
+    emissions = emissions_for("RK-260AR")
+    assert spacing_gap(emissions) == 2
 
 
 def test_corrector_keeps_a_reading_that_fits_no_format_when_nothing_is_close():
