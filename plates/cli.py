@@ -133,6 +133,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         br_views=args.br_views,
         limit=args.limit,
         threads=args.threads,
+        min_aspect=args.min_aspect,
     )
     print(f"exported {Path(args.out) / 'platelens_rec.onnx'} after {summary['steps']} steps")
     return 0
@@ -193,6 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=20261201, help="augmentation and shuffling seed")
     train.add_argument("--limit", type=int, help="only the first N real crops of each set (smoke runs)")
     train.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
+    train.add_argument(
+        "--min-aspect",
+        type=float,
+        default=0.0,
+        help="widen crops narrower than this width/height ratio (4 = the full 48 x 192 input; recorded in the "
+        "model; default: every crop at its own aspect ratio)",
+    )
     train.set_defaults(func=cmd_train_reader)
     return parser
 
