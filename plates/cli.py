@@ -135,6 +135,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         threads=args.threads,
         train_from=LAST_STAGE if args.unfreeze_last_stage else TRUNK_OUTPUT,
         trunk_lr=args.trunk_lr,
+        min_aspect=args.min_aspect,
     )
     print(f"exported {Path(args.out) / 'platelens_rec.onnx'} after {summary['steps']} steps")
     return 0
@@ -205,6 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.1,
         help="learning rate of the unfrozen trunk, x --lr (default 0.1)",
+    )
+    train.add_argument(
+        "--min-aspect",
+        type=float,
+        default=0.0,
+        help="widen crops narrower than this width/height ratio (4 = the full 48 x 192 input; recorded in the "
+        "model; default: every crop at its own aspect ratio)",
     )
     train.set_defaults(func=cmd_train_reader)
     return parser

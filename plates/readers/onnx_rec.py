@@ -17,12 +17,17 @@ INPUT_HEIGHT = 48
 
 
 def preprocess(
-    crops: list[np.ndarray], min_width: int, max_width: int, interpolation: int = cv2.INTER_LINEAR
+    crops: list[np.ndarray],
+    min_width: int,
+    max_width: int,
+    interpolation: int = cv2.INTER_LINEAR,
+    *,
+    min_aspect: float = 0.0,
 ) -> np.ndarray:
-    """RGB crops -> PaddleOCR's recognizer input: BGR, height 48, each resized to its aspect ratio (at
-    most max_width wide, squeezed beyond), padded right to a shared width of at least min_width,
-    (x/255 - 0.5) / 0.5."""
-    ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
+    """RGB crops -> PaddleOCR's recognizer input: BGR, height 48, each resized to its aspect ratio, or
+    widened to `min_aspect` where narrower (at most max_width wide, squeezed beyond), padded right to a
+    shared width of at least min_width, (x/255 - 0.5) / 0.5."""
+    ratios = [max(c.shape[1] / max(c.shape[0], 1), min_aspect) for c in crops]
     width = int(min(max_width, max(min_width, math.ceil(INPUT_HEIGHT * max(ratios)))))
     batch = np.zeros((len(crops), 3, INPUT_HEIGHT, width), dtype=np.float32)
     for i, (crop, ratio) in enumerate(zip(crops, ratios, strict=True)):
@@ -32,6 +37,11 @@ def preprocess(
             2, 0, 1
         ) / 0.5
     return batch
+
+
+# Model metadata: the aspect ratio (width / height) the model was trained to see narrower crops widened to,
+# so that a short plate's characters get more CTC steps (absent: every crop at its own aspect ratio).
+MIN_ASPECT_KEY = "platelens_min_aspect"
 
 
 def model_characters(session: ort.InferenceSession) -> list[str]:
@@ -66,7 +76,10 @@ class OnnxRecReader(CtcReader):
         self.min_width = min_width
         self.max_width = max_width
         self.interpolation = interpolation
+        self.min_aspect = float(self.session.get_modelmeta().custom_metadata_map.get(MIN_ASPECT_KEY, 0))
 
     def probabilities(self, crops: list[np.ndarray]) -> np.ndarray:
-        batch = preprocess(crops, self.min_width, self.max_width, self.interpolation)
+        batch = preprocess(
+            crops, self.min_width, self.max_width, self.interpolation, min_aspect=self.min_aspect
+        )
         return self.session.run(None, {self.input_name: batch})[0]

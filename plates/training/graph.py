@@ -198,9 +198,12 @@ class OnnxRecognizer(torch.nn.Module):
             values[outputs[0]] = result
         return values[self.logits_name]
 
-    def export(self, template: onnx.ModelProto, characters: str) -> onnx.ModelProto:
+    def export(
+        self, template: onnx.ModelProto, characters: str, metadata: dict[str, str] | None = None
+    ) -> onnx.ModelProto:
         """The template graph carrying this module's weights, its output sized to `characters` + blank +
-        space, and the dictionary in the `character` metadata (as PaddleOCR's ONNX exports store it)."""
+        space, and the dictionary in the `character` metadata (as PaddleOCR's ONNX exports store it), plus
+        `metadata`."""
         model = copy.deepcopy(template)
         for init in model.graph.initializer:
             if init.name not in self.names:
@@ -212,4 +215,6 @@ class OnnxRecognizer(torch.nn.Module):
         output.dim_value = len(characters) + 2
         del model.metadata_props[:]
         model.metadata_props.add(key="character", value="\n".join(characters))
+        for key, value in (metadata or {}).items():
+            model.metadata_props.add(key=key, value=value)
         return model

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from ..ctc import CHINESE, LATIN
-from ..readers.onnx_rec import preprocess
+from ..readers.onnx_rec import MIN_ASPECT_KEY, preprocess
 from . import data
 from .graph import OnnxRecognizer
 
@@ -59,19 +59,23 @@ def _trunk(model: onnx.ModelProto, output: str, threads: int) -> ort.InferenceSe
     return ort.InferenceSession(trunk.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
 
-def _features(session: ort.InferenceSession, images: list[np.ndarray], desc: str) -> torch.Tensor:
+def _features(
+    session: ort.InferenceSession, images: list[np.ndarray], desc: str, min_aspect: float
+) -> torch.Tensor:
     out = []
     for i in tqdm(range(0, len(images), 32), desc=desc, unit="batch", mininterval=30):
-        batch = preprocess(images[i : i + 32], WIDTH, WIDTH, INTERPOLATION)
+        batch = preprocess(images[i : i + 32], WIDTH, WIDTH, INTERPOLATION, min_aspect=min_aspect)
         out.append(torch.from_numpy(session.run(None, {"x": batch})[0]).half())
     return torch.cat(out) if out else torch.zeros(0, dtype=torch.float16)
 
 
 def build_cache(
-    session: ort.InferenceSession, samples: list[tuple[np.ndarray, str, str]], desc: str
+    session: ort.InferenceSession, samples: list[tuple[np.ndarray, str, str]], desc: str, min_aspect: float
 ) -> Cached:
     return Cached(
-        _features(session, [s[0] for s in samples], desc), [s[1] for s in samples], [s[2] for s in samples]
+        _features(session, [s[0] for s in samples], desc, min_aspect),
+        [s[1] for s in samples],
+        [s[2] for s in samples],
     )
 
 
@@ -145,14 +149,20 @@ def head_rows(dictionary: list[str], symbols: str) -> list[int]:
     return [0] + [dictionary.index(c) + 1 for c in symbols] + [len(dictionary) + 1]
 
 
-def export_checkpoint(base_model: Path, checkpoint: Path, out: Path, train_from: str = TRUNK_OUTPUT) -> None:
+def export_checkpoint(
+    base_model: Path, checkpoint: Path, out: Path, *, train_from: str = TRUNK_OUTPUT, min_aspect: float = 0.0
+) -> None:
     """Write the ONNX reader for a saved checkpoint (the graph trained from `train_from` on the base model)."""
     template = onnx.load(str(base_model))
     dictionary = next(p.value for p in template.metadata_props if p.key == "character").splitlines()
     symbols = plate_characters(dictionary)
     model = OnnxRecognizer(template, head_rows=head_rows(dictionary, symbols), start=train_from)
     model.load_state_dict(torch.load(checkpoint))
-    onnx.save(model.eval().export(template, symbols), str(out))
+    onnx.save(model.eval().export(template, symbols, metadata(min_aspect)), str(out))
+
+
+def metadata(min_aspect: float) -> dict[str, str]:
+    return {MIN_ASPECT_KEY: f"{min_aspect:g}"} if min_aspect else {}
 
 
 def _parameter_groups(model: OnnxRecognizer, template: onnx.ModelProto, trunk_lr: float) -> list[dict]:
@@ -192,6 +202,7 @@ def train(
     eval_every: int = 150,
     train_from: str = TRUNK_OUTPUT,
     trunk_lr: float = 0.1,
+    min_aspect: float = 0.0,
 ) -> dict:
     """Fine-tune and export. Stops after `steps` steps or when the wall-clock budget is spent, whichever
     comes first, and exports the checkpoint with the best validation accuracy (mean of US and BR).
@@ -206,13 +217,14 @@ def train(
     dictionary = next(p.value for p in template.metadata_props if p.key == "character").splitlines()
     symbols = plate_characters(dictionary)
     session = _trunk(template, train_from, threads)
-    val = build_cache(session, validation_samples(data_root, limit), "validation features")
+    val = build_cache(session, validation_samples(data_root, limit), "validation features", min_aspect)
     train_cache = build_cache(
         session,
         training_samples(
             data_root, rng, us_views=us_views, br_views=br_views, synthetic=synthetic, limit=limit
         ),
         "training features",
+        min_aspect,
     )
     del session
     model = OnnxRecognizer(template, head_rows=head_rows(dictionary, symbols), start=train_from)
@@ -286,7 +298,7 @@ def train(
                 torch.save(best_state, out_dir / "best.pt")
     if best_state is not None:
         model.load_state_dict(best_state)
-    exported = model.eval().export(template, symbols)
+    exported = model.eval().export(template, symbols, metadata(min_aspect))
     onnx.save(exported, str(out_dir / "platelens_rec.onnx"))
     summary = {
         "base_model": base_model.name,
@@ -297,6 +309,7 @@ def train(
         "training_samples": n,
         "minutes": round((time.monotonic() - started) / 60, 1),
         "best_validation": best_score,
+        "min_aspect": min_aspect,
         "history": history,
     }
     (out_dir / "training.json").write_text(json.dumps(summary, indent=2))

@@ -1,11 +1,13 @@
 """The selectable plate readers (PLATES_READER): each installed one reads a plate crop through the same
 CTC decoding and correction; two-row plates read top row then bottom row."""
 
+import numpy as np
 import pytest
 
 from plates import hub
 from plates.errors import PlatesError
 from plates.pipeline import READERS, Pipeline, PipelineConfig, engine_version, reader_from_env
+from plates.readers.onnx_rec import preprocess
 from tests.support.synth import one_row_plate, two_row_plate
 
 
@@ -64,3 +66,11 @@ def test_crop_bench_reads_the_held_out_split_only(pipeline, tmp_path):
     report = bench.run_crops(folder, pipeline=pipeline, progress=False)
     assert report.per_region["us"][0] == 2
     assert "us: exact, strict" in report.table()
+
+
+def test_a_crop_narrower_than_the_models_min_aspect_is_widened_to_it():
+    crop = np.full((40, 80, 3), 255, dtype=np.uint8)  # 2:1, like a US plate
+    as_is, widened = (preprocess([crop], 192, 192, min_aspect=a) for a in (0.0, 3.0))
+    assert as_is.shape == widened.shape == (1, 3, 48, 192)
+    assert (as_is[0, 0] > 0).any(axis=0).sum() == 96
+    assert (widened[0, 0] > 0).any(axis=0).sum() == 144  # 48 x 3: more CTC steps for its characters

@@ -63,7 +63,10 @@ def test_train_reader_smoke_run_exports_a_loadable_reader(tmp_path, unfreeze):
     tiny_datasets(tmp_path / "datasets")
     out = tmp_path / "run"
     args = ["train-reader", "--data", str(tmp_path / "datasets"), "--out", str(out)]
-    assert main(args + ["--steps", "2", "--synthetic", "4", "--us-views", "1"] + unfreeze) == 0
+    assert (
+        main(args + ["--steps", "2", "--synthetic", "4", "--us-views", "1", "--min-aspect", "3"] + unfreeze)
+        == 0
+    )
     summary = json.loads((out / "training.json").read_text())
     assert summary["steps"] == 2
     assert summary["train_from"] == (LAST_STAGE if unfreeze else TRUNK_OUTPUT)
@@ -72,6 +75,7 @@ def test_train_reader_smoke_run_exports_a_loadable_reader(tmp_path, unfreeze):
     from plates.readers.onnx_rec import OnnxRecReader
 
     reader = OnnxRecReader(out / "platelens_rec.onnx", name="smoke", min_width=WIDTH, max_width=WIDTH)
+    assert reader.min_aspect == 3  # how it was trained to see crops travels with the model
     assert "A" in reader.alphabet.symbols and "京" in reader.alphabet.symbols
     raw = reader.read([data.render_font_plate("AB12CDE", random.Random(1))])[0]
     assert raw.emissions.shape == (WIDTH // 8, len(reader.alphabet.symbols))
