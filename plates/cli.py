@@ -136,6 +136,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         train_from=LAST_STAGE if args.unfreeze_last_stage else TRUNK_OUTPUT,
         trunk_lr=args.trunk_lr,
         min_aspect=args.min_aspect,
+        refresh_every=args.refresh_every,
     )
     print(f"exported {Path(args.out) / 'platelens_rec.onnx'} after {summary['steps']} steps")
     return 0
@@ -206,6 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.1,
         help="learning rate of the unfrozen trunk, x --lr (default 0.1)",
+    )
+    train.add_argument(
+        "--refresh-every",
+        type=int,
+        help="draw new augmented views of every sample after N steps (default: one set for the whole run)",
     )
     train.add_argument(
         "--min-aspect",

@@ -203,10 +203,13 @@ def train(
     train_from: str = TRUNK_OUTPUT,
     trunk_lr: float = 0.1,
     min_aspect: float = 0.0,
+    refresh_every: int | None = None,
 ) -> dict:
     """Fine-tune and export. Stops after `steps` steps or when the wall-clock budget is spent, whichever
     comes first, and exports the checkpoint with the best validation accuracy (mean of US and BR).
-    `train_from`: the tensor whose features are cached (trunk weights after it train at `trunk_lr` x `lr`)."""
+    `train_from`: the tensor whose features are cached (trunk weights after it train at `trunk_lr` x `lr`).
+    `refresh_every`: draw new augmented views of every sample (and new synthetic plates) after that many
+    steps, so the trained part does not learn one fixed set of views by heart."""
     started = time.monotonic()
     deadline = started + budget_minutes * 60
     torch.set_num_threads(threads)
@@ -218,15 +221,14 @@ def train(
     symbols = plate_characters(dictionary)
     session = _trunk(template, train_from, threads)
     val = build_cache(session, validation_samples(data_root, limit), "validation features", min_aspect)
-    train_cache = build_cache(
-        session,
-        training_samples(
+
+    def fresh_views() -> Cached:
+        samples = training_samples(
             data_root, rng, us_views=us_views, br_views=br_views, synthetic=synthetic, limit=limit
-        ),
-        "training features",
-        min_aspect,
-    )
-    del session
+        )
+        return build_cache(session, samples, "training features", min_aspect)
+
+    train_cache = fresh_views()
     model = OnnxRecognizer(template, head_rows=head_rows(dictionary, symbols), start=train_from)
     index = {c: i + 1 for i, c in enumerate(symbols)}
     optimizer = torch.optim.AdamW(
@@ -247,6 +249,8 @@ def train(
         )
         if fraction >= 1.0:
             break
+        if refresh_every and step and step % refresh_every == 0:
+            train_cache, order = fresh_views(), []
         tick = time.monotonic()
         if len(order) < batch_size:
             order += rng.sample(range(n), n)

@@ -63,10 +63,19 @@ def test_train_reader_smoke_run_exports_a_loadable_reader(tmp_path, unfreeze):
     tiny_datasets(tmp_path / "datasets")
     out = tmp_path / "run"
     args = ["train-reader", "--data", str(tmp_path / "datasets"), "--out", str(out)]
-    assert (
-        main(args + ["--steps", "2", "--synthetic", "4", "--us-views", "1", "--min-aspect", "3"] + unfreeze)
-        == 0
-    )
+    options = [
+        "--steps",
+        "2",
+        "--synthetic",
+        "4",
+        "--us-views",
+        "1",
+        "--min-aspect",
+        "3",
+        "--refresh-every",
+        "1",
+    ]
+    assert main(args + options + unfreeze) == 0
     summary = json.loads((out / "training.json").read_text())
     assert summary["steps"] == 2
     assert summary["train_from"] == (LAST_STAGE if unfreeze else TRUNK_OUTPUT)
