@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .ctc import CtcReader, log_likelihoods
+from .ctc import CtcReader, log_likelihoods, log_probabilities
 
 # Distinguishing signs printed in the band (Vienna Convention codes) -> region code (ISO 3166, the codes of
 # plates.formats; signs of countries without listed formats still name the region).
@@ -135,9 +135,7 @@ def read_code(emissions: np.ndarray, symbols: str) -> tuple[str | None, float]:
     confident (geometric-mean probability per character) and clearly ahead of the next; else None."""
     index = {s: i for i, s in enumerate(symbols)}
     codes = list(BAND_CODES)
-    values = log_likelihoods(
-        np.log(np.maximum(emissions, 1e-30)), [[index[c] for c in code] for code in codes]
-    )
+    values = log_likelihoods(log_probabilities(emissions), [[index[c] for c in code] for code in codes])
     scored = sorted(zip(values.tolist(), codes, strict=True), reverse=True)
     (best_ll, best), (second_ll, _) = scored[0], scored[1]
     confidence = math.exp(best_ll / len(best))

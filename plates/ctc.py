@@ -59,16 +59,30 @@ class Alphabet:
         return "".join(self.symbols[i] for i in labels)
 
 
+def best_path(probs: np.ndarray) -> list[tuple[int, int, int]]:
+    """The best path's runs: (label, first step, last step) of each label kept (repeats merged, blanks
+    dropped)."""
+    runs: list[tuple[int, int, int]] = []
+    previous = BLANK
+    for t, label in enumerate(probs.argmax(axis=1)):
+        if label != BLANK and label == previous:
+            runs[-1] = (runs[-1][0], runs[-1][1], t)
+        elif label != BLANK:
+            runs.append((int(label), t, t))
+        previous = label
+    return runs
+
+
 def greedy(probs: np.ndarray) -> tuple[list[int], float]:
     """Best path: labels (repeats collapsed, blanks dropped) and the mean probability of kept steps."""
-    best = probs.argmax(axis=1)
-    labels, confidences, previous = [], [], BLANK
-    for t, label in enumerate(best):
-        if label != BLANK and label != previous:
-            labels.append(int(label))
-            confidences.append(float(probs[t, label]))
-        previous = label
-    return labels, (float(np.mean(confidences)) if confidences else 0.0)
+    runs = best_path(probs)
+    confidences = [float(probs[first, label]) for label, first, _ in runs]
+    return [label for label, _, _ in runs], (float(np.mean(confidences)) if confidences else 0.0)
+
+
+def log_probabilities(probs: np.ndarray) -> np.ndarray:
+    """Natural log of per-step probabilities, zeros clamped (an impossible step scores -69, not -inf)."""
+    return np.log(np.maximum(probs, 1e-30))
 
 
 def beam_search(probs: np.ndarray, width: int = 8, prune: float = 1e-3) -> list[tuple[list[int], float]]:
@@ -123,7 +137,7 @@ class CtcReader(Reader):
 
 def log_likelihood(emissions: np.ndarray, labels: list[int]) -> float:
     """CTC forward algorithm: log P(labels | emissions) for (T, S) per-step probabilities."""
-    return float(log_likelihoods(np.log(np.maximum(emissions, 1e-30)), [labels])[0])
+    return float(log_likelihoods(log_probabilities(emissions), [labels])[0])
 
 
 def log_likelihoods(log_emissions: np.ndarray, sequences: list[list[int]]) -> np.ndarray:

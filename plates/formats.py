@@ -19,7 +19,7 @@ from functools import cache
 
 import numpy as np
 
-from .ctc import BLANK, SEPARATOR, Alphabet, log_likelihoods
+from .ctc import BLANK, SEPARATOR, Alphabet, best_path, log_likelihoods, log_probabilities
 from .text import LOOKALIKE_CLASSES
 
 
@@ -133,7 +133,8 @@ def fits(plate: str, pattern: str) -> bool:
 
 
 def _kinds(plate: str) -> str:
-    """What each character is (L letter, D digit, C other non-ASCII, ? else): all `fits` looks at."""
+    """What each character is (L letter, D digit, C other non-ASCII, ? else): all `fits` looks at in the
+    reader's upper-case plate strings."""
     return "".join(
         "L" if "A" <= c <= "Z" else "D" if c.isdigit() else "C" if not c.isascii() else "?" for c in plate
     )
@@ -185,17 +186,9 @@ def plate_spacing(emissions: np.ndarray, separator: int) -> tuple[float, ...]:
     """Spacing of the best path's characters: for each pair of neighbours, the distance between their centres
     over the median distance (a separator read between them counts as SEPARATOR_GAP). Empty for fewer than
     four characters."""
-    runs: list[list[int]] = []  # [label, first step, last step]
-    previous = BLANK
-    for step, label in enumerate(emissions.argmax(axis=1)):
-        if label != BLANK and label == previous:
-            runs[-1][2] = step
-        elif label != BLANK:
-            runs.append([int(label), step, step])
-        previous = label
     centres: list[float] = []
     separated: list[int] = []
-    for label, first, last in runs:
+    for label, first, last in best_path(emissions):
         if label == separator:
             separated.append(len(centres))
         else:
@@ -253,7 +246,7 @@ class Likelihood:
     `score_all` runs the forward pass for many strings together, calling the object scores one."""
 
     def __init__(self, borrowed: np.ndarray, index: dict[str, int]):
-        self.log_emissions = np.log(np.maximum(borrowed, 1e-30))
+        self.log_emissions = log_probabilities(borrowed)
         self.index = index
         self.known: dict[str, float] = {}
 

@@ -149,18 +149,6 @@ def head_rows(dictionary: list[str], symbols: str) -> list[int]:
     return [0] + [dictionary.index(c) + 1 for c in symbols] + [len(dictionary) + 1]
 
 
-def export_checkpoint(
-    base_model: Path, checkpoint: Path, out: Path, *, train_from: str = TRUNK_OUTPUT, min_aspect: float = 0.0
-) -> None:
-    """Write the ONNX reader for a saved checkpoint (the graph trained from `train_from` on the base model)."""
-    template = onnx.load(str(base_model))
-    dictionary = next(p.value for p in template.metadata_props if p.key == "character").splitlines()
-    symbols = plate_characters(dictionary)
-    model = OnnxRecognizer(template, head_rows=head_rows(dictionary, symbols), start=train_from)
-    model.load_state_dict(torch.load(checkpoint))
-    onnx.save(model.eval().export(template, symbols, metadata(min_aspect)), str(out))
-
-
 def metadata(min_aspect: float) -> dict[str, str]:
     return {MIN_ASPECT_KEY: f"{min_aspect:g}"} if min_aspect else {}
 
