@@ -15,7 +15,7 @@ import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -140,7 +140,7 @@ def _kinds(plate: str) -> str:
     )
 
 
-@cache
+@lru_cache(maxsize=4096)  # keyed by what readings look like: bounded, so a long-running worker stays small
 def _fitting(kinds: str) -> tuple[tuple[str, str], ...]:
     """(region, pattern) of every format a plate with these character kinds fits."""
     sample = kinds.replace("L", "A").replace("D", "0").replace("C", "京")
@@ -162,7 +162,7 @@ def _options(kind: str, char: str) -> str:
     return ""
 
 
-@cache
+@lru_cache(maxsize=1024)  # keyed by the region hints' order too
 def _of_length(patterns: tuple[str, ...], length: int) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in patterns if len(p) == length))
 
