@@ -111,7 +111,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_train_reader(args: argparse.Namespace) -> int:
     try:
-        from .training.train import LAST_STAGE, TRUNK_OUTPUT, train
+        from .training.train import IMAGE, LAST_STAGE, TRUNK_OUTPUT, train
     except ImportError as exc:
         print(
             f"error: training needs the extra dependencies: pip install '.[train]' ({exc})", file=sys.stderr
@@ -133,7 +133,7 @@ def cmd_train_reader(args: argparse.Namespace) -> int:
         br_views=args.br_views,
         limit=args.limit,
         threads=args.threads,
-        train_from=LAST_STAGE if args.unfreeze_last_stage else TRUNK_OUTPUT,
+        train_from=IMAGE if args.unfreeze_trunk else LAST_STAGE if args.unfreeze_last_stage else TRUNK_OUTPUT,
         trunk_lr=args.trunk_lr,
         min_aspect=args.min_aspect,
         refresh_every=args.refresh_every,
@@ -197,10 +197,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=20261201, help="augmentation and shuffling seed")
     train.add_argument("--limit", type=int, help="only the first N real crops of each set (smoke runs)")
     train.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
-    train.add_argument(
+    unfreeze = train.add_mutually_exclusive_group()
+    unfreeze.add_argument(
         "--unfreeze-last-stage",
         action="store_true",
         help="also train the trunk's last stage (features cached at its input; slower steps, more memory)",
+    )
+    unfreeze.add_argument(
+        "--unfreeze-trunk",
+        action="store_true",
+        help="train the whole trunk too (the preprocessed crops cached; about 10x slower steps)",
     )
     train.add_argument(
         "--trunk-lr",

@@ -3,8 +3,9 @@
 Recipe: the recognizer's 18,710-way output layer is cut to the plate alphabet (blank, A-Z, 0-9, the Chinese
 plate characters, space), keeping the original rows, so training starts from PP-OCRv6 restricted to plates.
 The convolutional trunk stays frozen up to a cut tensor (by default its output, so only the sequence neck
-and the output layer train; `LAST_STAGE` also trains the trunk's last stage): onnxruntime computes the
-features at the cut once per (augmented) sample, and the rest of the graph is trained with CTC in torch.
+and the output layer train; `LAST_STAGE` also trains the trunk's last stage, `IMAGE` all of it): onnxruntime
+computes the features at the cut once per (augmented) sample, and the rest of the graph is trained with CTC
+in torch.
 The trained weights are written back into the original ONNX graph (input 1x3x48x192)."""
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ TRUNK_OUTPUT = "p2o.pd_op.pool2d.1.0"  # last backbone tensor of PP-OCRv6_rec_sm
 # Input of the trunk's last stage (N x 192 x 6 x W/4): its downsampling block and two 384-channel blocks,
 # then the pool, are trained too when the features are cached here (1.5 M more trainable parameters).
 LAST_STAGE = "p2o.pd_op.add.51.0"
+IMAGE = (
+    "x"  # the graph's input: the whole trunk trains on the preprocessed crops (about 1 s a 32-sample step)
+)
 WIDTH = 192  # input width the reader runs at (plates are short; 24 CTC steps)
 INTERPOLATION = cv2.INTER_AREA  # what the reader resizes crops with, in training and in the engine
 
@@ -49,7 +53,10 @@ def plate_characters(dictionary: list[str]) -> str:
     return "".join(c for c in LATIN + CHINESE if c in dictionary)
 
 
-def _trunk(model: onnx.ModelProto, output: str, threads: int) -> ort.InferenceSession:
+def _trunk(model: onnx.ModelProto, output: str, threads: int) -> ort.InferenceSession | None:
+    """The graph up to `output`, run by onnxruntime; None when `output` is the graph's input."""
+    if output == model.graph.input[0].name:
+        return None
     # Shapes inferred first: an exported reader (a warm start) carries no intermediate shapes to cut at.
     trunk = onnx.utils.Extractor(onnx.shape_inference.infer_shapes(model)).extract_model(
         [model.graph.input[0].name], [output]
@@ -60,17 +67,21 @@ def _trunk(model: onnx.ModelProto, output: str, threads: int) -> ort.InferenceSe
 
 
 def _features(
-    session: ort.InferenceSession, images: list[np.ndarray], desc: str, min_aspect: float
+    session: ort.InferenceSession | None, images: list[np.ndarray], desc: str, min_aspect: float
 ) -> torch.Tensor:
     out = []
     for i in tqdm(range(0, len(images), 32), desc=desc, unit="batch", mininterval=30):
         batch = preprocess(images[i : i + 32], WIDTH, WIDTH, INTERPOLATION, min_aspect=min_aspect)
-        out.append(torch.from_numpy(session.run(None, {"x": batch})[0]).half())
+        features = batch if session is None else session.run(None, {IMAGE: batch})[0]
+        out.append(torch.from_numpy(features).half())
     return torch.cat(out) if out else torch.zeros(0, dtype=torch.float16)
 
 
 def build_cache(
-    session: ort.InferenceSession, samples: list[tuple[np.ndarray, str, str]], desc: str, min_aspect: float
+    session: ort.InferenceSession | None,
+    samples: list[tuple[np.ndarray, str, str]],
+    desc: str,
+    min_aspect: float,
 ) -> Cached:
     return Cached(
         _features(session, [s[0] for s in samples], desc, min_aspect),
@@ -217,7 +228,9 @@ def train(
         return build_cache(session, samples, "training features", min_aspect)
 
     train_cache = fresh_views()
-    model = OnnxRecognizer(template, head_rows=head_rows(dictionary, symbols), start=train_from)
+    start = None if session is None else train_from  # None: from the image, the whole graph trains
+    model = OnnxRecognizer(template, head_rows=head_rows(dictionary, symbols), start=start)
+    feature_dropout = 0.0 if session is None else dropout  # dropout is for features, not pixels
     index = {c: i + 1 for i, c in enumerate(symbols)}
     optimizer = torch.optim.AdamW(
         _parameter_groups(model, template, trunk_lr), lr=lr, weight_decay=weight_decay
@@ -243,7 +256,7 @@ def train(
         if len(order) < batch_size:
             order += rng.sample(range(n), n)
         batch, order = order[:batch_size], order[batch_size:]
-        features = F.dropout(train_cache.features[batch].float(), p=dropout)
+        features = F.dropout(train_cache.features[batch].float(), p=feature_dropout)
         logits = model(features)
         log_probs = logits.log_softmax(-1).permute(1, 0, 2)
         targets, lengths = encode([train_cache.texts[i] for i in batch], index)

@@ -11,7 +11,7 @@ import pytest
 from plates import hub
 from plates.cli import main
 from plates.training import data
-from plates.training.train import LAST_STAGE, TRUNK_OUTPUT, WIDTH
+from plates.training.train import IMAGE, LAST_STAGE, TRUNK_OUTPUT, WIDTH
 
 pytest.importorskip("torch")
 pytestmark = pytest.mark.slow
@@ -56,7 +56,11 @@ def tiny_datasets(root):
     )
 
 
-@pytest.mark.parametrize("unfreeze", [[], ["--unfreeze-last-stage"]], ids=["frozen-trunk", "last-stage"])
+@pytest.mark.parametrize(
+    "unfreeze",
+    [[], ["--unfreeze-last-stage"], ["--unfreeze-trunk"]],
+    ids=["frozen-trunk", "last-stage", "whole-trunk"],
+)
 def test_train_reader_smoke_run_exports_a_loadable_reader(tmp_path, unfreeze):
     if not (hub.models_dir() / "ppocrv6_rec" / hub.MANIFEST).is_file():
         pytest.skip("PP-OCRv6 small not installed (python -m plates models install)")
@@ -78,7 +82,8 @@ def test_train_reader_smoke_run_exports_a_loadable_reader(tmp_path, unfreeze):
     assert main(args + options + unfreeze) == 0
     summary = json.loads((out / "training.json").read_text())
     assert summary["steps"] == 2
-    assert summary["train_from"] == (LAST_STAGE if unfreeze else TRUNK_OUTPUT)
+    trained_from = {(): TRUNK_OUTPUT, ("--unfreeze-last-stage",): LAST_STAGE, ("--unfreeze-trunk",): IMAGE}
+    assert summary["train_from"] == trained_from[tuple(unfreeze)]
     assert set(summary["history"][-1]) >= {"us", "br", "loss"}
 
     from plates.readers.onnx_rec import OnnxRecReader
