@@ -1,6 +1,7 @@
 """The EU identifier band: a saturated blue strip at a plate's left edge with the country code in white at
-its bottom (D, F, SK, ...). Finding it is a per-column colour test (no model); its code is read by the
-engine's own recognizer, constrained to known codes, and becomes region evidence for format correction."""
+its bottom (D, F, SK, ...). Finding it is a per-column colour test (no model); its code is read by a text
+recognizer (the pipeline's is PP-OCRv6 small), constrained to known codes, and becomes region evidence for
+format correction."""
 
 from __future__ import annotations
 

@@ -108,7 +108,7 @@ class CropReport:
         if self.wrong_labels:
             rows.append(
                 (
-                    f"exact, strict, {self.wrong_labels} known-wrong labels left out",
+                    f"exact, strict, {self.wrong_labels} known-wrong label{'s' * (self.wrong_labels > 1)} left out",
                     f"{self.strict_right_labels:.3f}",
                 )
             )

@@ -103,7 +103,7 @@ MODELS: dict[str, ModelSpec] = {
         description="platelens plate reader: PP-OCRv6 small fine-tuned on plates (ONNX; see MODEL_CARD.md)",
         source=BundledSource(
             filename="platelens_rec.onnx",
-            sha256="d9c1f737a2c59eecdfcff6665e08c345e6839b70eb2ac31af29eeded39ef709c",
+            sha256="8cfa8d8bb56a1e9cb81b630fd011596a9212bffbaf632ed0c896b20514af12ed",
         ),
     ),
 }

@@ -10,7 +10,7 @@ from plates import bench
 
 DATASET = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "openalpr-eu"
 SUBSET = 40  # the first 40 images in name order
-STRICT_FLOOR = 0.825  # measured 0.850 (engine 0.2.0); one image of margin
+STRICT_FLOOR = 0.85  # measured 0.875 (engine 0.3.0); one image of margin
 FOLDED_FLOOR = 0.925  # measured 0.950
 RECALL_FLOOR = 0.92
 

@@ -16,7 +16,7 @@ def installed(name: str) -> bool:
 
 
 def test_engine_version_names_the_reader():
-    assert "+platelens-rec-1+" in engine_version("platelens")
+    assert "+platelens-rec-2+" in engine_version("platelens")
     assert "+ppocrv6-rec+" in engine_version("ppocrv6")
 
 
