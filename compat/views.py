@@ -321,6 +321,7 @@ class VlensLicensePlateView(VendorView):
         )
         answer = vlens.recognition_body(
             recognition,
+            country=country,
             transaction_id=transaction_id,
             request_id=request_id,
             client_transaction_id=None if client_transaction_id is None else str(client_transaction_id),

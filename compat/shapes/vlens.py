@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from dam.services import ImageRecognition
 from platelens.errors import ServiceError
+from plates.base import PlateRead
 from plates.display import display_plate
 
 from .common import AUTH_CODES, IMAGE_CODES
@@ -17,7 +18,8 @@ MAX_BASE64_BYTES = 3 * 1024 * 1024 * 4 // 3 + 4  # "Base64-encoded JPEG or PNG. 
 FORMATS = {"JPEG", "PNG"}
 DEFAULT_COUNTRY = "EG"
 EGYPT = {"EG", "EGY"}  # their country; the engine has no Egyptian format, so it gets no region hint
-# A reading under this OCR score is returned with validation error 101 (their example's only validation).
+# A reading under this OCR score, and any reading for Egypt (no Arabic reader yet), is returned with
+# validation error 101 (their example's only validation).
 LOW_CONFIDENCE = 0.8
 LOW_CONFIDENCE_CODE = 101
 LOW_CONFIDENCE_MESSAGE = "Character recognition confidence below threshold"
@@ -40,16 +42,28 @@ def _services(validation_errors: list[dict]) -> dict:
     }
 
 
+def _unsure(read: PlateRead, country: str) -> bool:
+    """Under their threshold, or any reading for Egypt: Egyptian plates are Arabic, which the engine does not
+    read, so what it makes of one is a Latin look-alike, however sure the reader is of its glyphs."""
+    return read.score < LOW_CONFIDENCE or country in EGYPT
+
+
 def recognition_body(
-    recognition: ImageRecognition, *, transaction_id: str, request_id: str, client_transaction_id: str | None
+    recognition: ImageRecognition,
+    *,
+    country: str,
+    transaction_id: str,
+    request_id: str,
+    client_transaction_id: str | None,
 ) -> dict | None:
-    """The best plate as printed, or None when no plate was read (answered as error 1050)."""
+    """The best plate as printed, or None when no plate was read (answered as error 1050). `country`: the
+    request's ISO code (upper case)."""
     if not recognition.result.results:
         return None
     best = max(recognition.result.results, key=lambda read: read.score)
     text = display_plate(best.text, best.region)
     errors = []
-    if best.score < LOW_CONFIDENCE:
+    if _unsure(best, country):
         errors.append(
             {
                 "field": PLATE_FIELD,

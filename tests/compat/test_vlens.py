@@ -84,6 +84,8 @@ def test_defaults_new_ids_egypt_and_bearer_token(token, photo):
     uuid.UUID(body["data"]["transaction_id"])  # a new transaction when none is sent
     assert body["data"]["request_id"] == request_id and body["data"]["client_transaction_id"] is None
     assert body["data"]["result"] == "AB12 CDE"  # no hint for EG; the plate's own format decides
+    flagged = body["services"]["validations"]["validation_errors"]  # Egypt: no Arabic reader, always unsure
+    assert [e["errors"][0]["code"] for e in flagged] == [101]
 
 
 def test_low_confidence_is_validation_error_101(client_vl, photo, monkeypatch):
@@ -139,10 +141,14 @@ def test_rate_limit(client_vl, settings):
     assert response["error_message"]
 
 
-def test_egyptian_plate_answers_their_shape(client_vl):
+@pytest.mark.parametrize(
+    "seed", [2, 3, 6]
+)  # the reader is surest of its Latin look-alikes on these (0.81-0.85)
+def test_egyptian_plate_answers_their_shape(client_vl, seed):
     """Arabic letters and Arabic-Indic digits are not read yet (no Arabic recognizer can be installed
-    offline): the answer is still Vlens' envelope, Latin look-alikes flagged 101, or error 1050."""
-    photo = plate_photo("ب ر ق  ١٢٣٤", seed=3)  # DejaVu Sans has the Arabic glyphs
+    offline): the answer is still Vlens' envelope, Latin look-alikes flagged 101 however sure the reader is
+    of them, or error 1050."""
+    photo = plate_photo("ب ر ق  ١٢٣٤", seed=seed)  # DejaVu Sans has the Arabic glyphs
     response = client_vl.post(URL, {"image": base64.b64encode(photo).decode()}, format="json")
     body = response.json()
     assert body["error_code"] in (0, 1050), body
