@@ -34,9 +34,8 @@ TRUNK_OUTPUT = "p2o.pd_op.pool2d.1.0"  # last backbone tensor of PP-OCRv6_rec_sm
 # Input of the trunk's last stage (N x 192 x 6 x W/4): its downsampling block and two 384-channel blocks,
 # then the pool, are trained too when the features are cached here (1.5 M more trainable parameters).
 LAST_STAGE = "p2o.pd_op.add.51.0"
-IMAGE = (
-    "x"  # the graph's input: the whole trunk trains on the preprocessed crops (about 1 s a 32-sample step)
-)
+# The graph's input: from here the whole trunk trains, on the preprocessed crops (about 1 s a 32-crop step).
+IMAGE = "x"
 WIDTH = 192  # input width the reader runs at (plates are short; 24 CTC steps)
 INTERPOLATION = cv2.INTER_AREA  # what the reader resizes crops with, in training and in the engine
 
