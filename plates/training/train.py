@@ -3,10 +3,9 @@
 Recipe: the recognizer's 18,710-way output layer is cut to the plate alphabet (blank, A-Z, 0-9, the Chinese
 plate characters, space), keeping the original rows, so training starts from PP-OCRv6 restricted to plates.
 The convolutional trunk stays frozen up to a cut tensor (by default its output, so only the sequence neck
-and the output layer train; `LAST_STAGE` also trains the trunk's last stage, `IMAGE` all of it): onnxruntime
-computes the features at the cut once per (augmented) sample, and the rest of the graph is trained with CTC
-in torch.
-The trained weights are written back into the original ONNX graph (input 1x3x48x192)."""
+and the output layer train; `LAST_STAGE` also trains the trunk's last stage): onnxruntime computes the
+features at the cut once per (augmented) sample, and the rest of the graph is trained with CTC in torch.
+From `IMAGE` the whole graph trains on the preprocessed crops. The trained weights are written back into the original ONNX graph (input 1x3x48x192)."""
 
 from __future__ import annotations
 
@@ -52,10 +51,7 @@ def plate_characters(dictionary: list[str]) -> str:
     return "".join(c for c in LATIN + CHINESE if c in dictionary)
 
 
-def _trunk(model: onnx.ModelProto, output: str, threads: int) -> ort.InferenceSession | None:
-    """The graph up to `output`, run by onnxruntime; None when `output` is the graph's input."""
-    if output == model.graph.input[0].name:
-        return None
+def _trunk(model: onnx.ModelProto, output: str, threads: int) -> ort.InferenceSession:
     # Shapes inferred first: an exported reader (a warm start) carries no intermediate shapes to cut at.
     trunk = onnx.utils.Extractor(onnx.shape_inference.infer_shapes(model)).extract_model(
         [model.graph.input[0].name], [output]
@@ -68,6 +64,8 @@ def _trunk(model: onnx.ModelProto, output: str, threads: int) -> ort.InferenceSe
 def _features(
     session: ort.InferenceSession | None, images: list[np.ndarray], desc: str, min_aspect: float
 ) -> torch.Tensor:
+    """The tensor training starts from, per image: the trunk session's output, or without a session the
+    preprocessed crop itself."""
     out = []
     for i in tqdm(range(0, len(images), 32), desc=desc, unit="batch", mininterval=30):
         batch = preprocess(images[i : i + 32], WIDTH, WIDTH, INTERPOLATION, min_aspect=min_aspect)
@@ -217,7 +215,8 @@ def train(
     template = onnx.load(str(base_model))
     dictionary = next(p.value for p in template.metadata_props if p.key == "character").splitlines()
     symbols = plate_characters(dictionary)
-    session = _trunk(template, train_from, threads)
+    from_image = train_from == template.graph.input[0].name  # nothing frozen: the whole graph trains
+    session = None if from_image else _trunk(template, train_from, threads)
     val = build_cache(session, validation_samples(data_root, limit), "validation features", min_aspect)
 
     def fresh_views() -> Cached:
@@ -227,9 +226,10 @@ def train(
         return build_cache(session, samples, "training features", min_aspect)
 
     train_cache = fresh_views()
-    start = None if session is None else train_from  # None: from the image, the whole graph trains
-    model = OnnxRecognizer(template, head_rows=head_rows(dictionary, symbols), start=start)
-    feature_dropout = 0.0 if session is None else dropout  # dropout is for features, not pixels
+    model = OnnxRecognizer(
+        template, head_rows=head_rows(dictionary, symbols), start=None if from_image else train_from
+    )
+    feature_dropout = 0.0 if from_image else dropout  # dropout is for features, not pixels
     index = {c: i + 1 for i, c in enumerate(symbols)}
     optimizer = torch.optim.AdamW(
         _parameter_groups(model, template, trunk_lr), lr=lr, weight_decay=weight_decay

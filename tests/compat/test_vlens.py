@@ -141,9 +141,8 @@ def test_rate_limit(client_vl, settings):
     assert response["error_message"]
 
 
-@pytest.mark.parametrize(
-    "seed", [2, 3, 6]
-)  # the reader is surest of its Latin look-alikes on these (0.81-0.85)
+# The renders whose Latin look-alikes the reader is surest of (OCR scores 0.81-0.85).
+@pytest.mark.parametrize("seed", [2, 3, 6])
 def test_egyptian_plate_answers_their_shape(client_vl, seed):
     """Arabic letters and Arabic-Indic digits are not read yet (no Arabic recognizer can be installed
     offline): the answer is still Vlens' envelope, Latin look-alikes flagged 101 however sure the reader is
