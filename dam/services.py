@@ -289,8 +289,15 @@ def _regions_only(result: Recognition, regions) -> Recognition:
     """Keep only plates whose predicted region is one of `regions` (a country or its subdivision)."""
     if not regions:
         return result
-    wanted = set(regions) | {r.split("-", 1)[0].split("_", 1)[0] for r in regions}
-    return replace(result, results=tuple(r for r in result.results if r.region.lower() in wanted))
+
+    def country(region: str) -> str:
+        return region.lower().split("-", 1)[0].split("_", 1)[0]
+
+    wanted = {r.lower() for r in regions} | {country(r) for r in regions}
+    return replace(
+        result,
+        results=tuple(r for r in result.results if r.region.lower() in wanted or country(r.region) in wanted),
+    )
 
 
 def image_recognize(

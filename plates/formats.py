@@ -76,6 +76,65 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "cn": ("CLXXXXX", "CLXXXXXX"),
 }
 DEFAULT_ORDER = tuple(FORMATS)
+# US states (Plate Recognizer's `us-xx` codes): the serial formats of their standard passenger plates, current
+# and recent issues (California 1ABC234, Texas AB1C234, Nevada 123-ABC). Checked against the states' labels
+# in the US training split, where the standard formats are most of each state's plates; vanity plates fit
+# none and stay as read. Used only for a plate whose state is read off the plate itself (plates.states).
+US_STATE_FORMATS: dict[str, tuple[str, ...]] = {
+    "us-ak": ("LLLDDD",),
+    "us-al": ("DLDDDDL", "DDLDDDL"),
+    "us-ar": ("DDDLLL", "LLLDDD"),
+    "us-az": ("LLLDDDD", "DDDLLL"),
+    "us-ca": ("DLLLDDD",),
+    "us-co": ("DDDLLL", "LLLDDDD", "LLLLDD"),
+    "us-ct": ("DDDLLL",),
+    "us-dc": ("LLDDDD", "DDDDDD"),
+    "us-de": ("DDDDDD", "DDDDD"),
+    "us-fl": ("LDDDLL", "DDDLLL", "LLLLDD"),
+    "us-ga": ("LLLDDDD",),
+    "us-hi": ("LLLDDD",),
+    "us-ia": ("DDDLLL", "LLLDDD", "DDDDLL"),
+    "us-id": ("DLLDDDD", "DLDDDDD", "LDDDDDD"),
+    "us-il": ("DDDDDDD", "LDDDDDD", "LLDDDDD"),
+    "us-in": ("DDDLLL", "DDDL"),
+    "us-ks": ("DDDLLL", "LLLDDD"),
+    "us-ky": ("DDDLLL",),
+    "us-la": ("LLLDDD", "LDDDDDD"),
+    "us-ma": ("DDLLDD", "DDDLLD", "DLLLDD", "DDDDLL"),
+    "us-md": ("LLLDDD", "DLLLDD", "DLLDDDD"),
+    "us-me": ("DDDDLL", "DDDLLL"),
+    "us-mi": ("LLLDDDD", "DLLLDD"),
+    "us-mn": ("LLLDDD", "DDDLLL"),
+    "us-mo": ("LLDLDL",),
+    "us-ms": ("LLLDDD", "DDDLLL"),
+    "us-nc": ("LLLDDDD",),
+    "us-nd": ("LLLDDD", "DDDLLL"),
+    "us-ne": ("DLLDDD", "DLDDDD", "LLLDDD"),
+    "us-nh": ("DDDDDDD", "DDDDDD"),
+    "us-nj": ("LLLDDL", "LDDLLL"),
+    "us-nm": ("LLLDDD", "DDDLLL"),
+    "us-nv": ("DDDLLL",),
+    "us-ny": ("LLLDDDD",),
+    "us-oh": ("LLLDDDD",),
+    "us-ok": ("DDDLLL", "LLLDDD"),
+    "us-or": ("LLLDDD", "DDDLLL"),
+    "us-pa": ("LLLDDDD",),
+    "us-ri": ("LLDDD", "DDDDDD", "DDDDD"),
+    "us-sc": ("LLLDDD",),
+    "us-sd": ("DLLDDD", "DLDDDD", "LLDDDD"),
+    "us-tn": ("DDDLLL", "LDDDDL"),
+    "us-tx": ("LLDLDDD", "LLLDDDD", "DDDLLL"),
+    "us-ut": ("LDDDLL", "DDDLLL"),
+    "us-va": ("LLLDDDD", "DDDDLL", "LLDDDD"),
+    "us-vt": ("LLLDDD",),
+    "us-wa": ("DDDLLL", "LLLDDDD"),
+    "us-wi": ("DDDLLL", "LLLDDDD"),
+    "us-wv": ("DLDDDD", "DLLDDD"),
+}
+ALL_STATE_PATTERNS = tuple(dict.fromkeys(p for patterns in US_STATE_FORMATS.values() for p in patterns))
+# Region score of a plate whose state is read off it while its number fits none of the state's formats.
+STATE_ONLY_SCORE = 0.5
+MAX_OPEN_VARIANTS = 64  # a reading with more look-alike variants left open is worth reading the state for
 # Regions whose patterns admit many strings (variable lengths): fitting one is weak evidence.
 LOOSE = frozenset({"de", "at", "ch", "ie", "hu", "se", "fi", "pt", "nl"})
 # Regions whose formats are too many and too varied (vanity plates) to be evidence at all.
@@ -147,8 +206,13 @@ def _fitting(kinds: str) -> tuple[tuple[str, str], ...]:
     return tuple((code, p) for code, patterns in FORMATS.items() for p in patterns if fits(sample, p))
 
 
+def patterns_of(code: str) -> tuple[str, ...]:
+    """A country's or a US state's formats (none for a code without listed formats)."""
+    return FORMATS.get(code) or US_STATE_FORMATS.get(code, ())
+
+
 def regions_of(plate: str, order: tuple[str, ...] = DEFAULT_ORDER) -> list[str]:
-    return [code for code in order if any(fits(plate, p) for p in FORMATS.get(code, ()))]
+    return [code for code in order if any(fits(plate, p) for p in patterns_of(code))]
 
 
 @cache
@@ -291,7 +355,10 @@ class FormatCorrector:
         """Log-prior (nats) of the best format `plate` fits; 0 for no format and for formats without one.
         A country read off the plate itself (its EU band) leaves only that country's formats a prior; the
         plate's `spacing` raises formats printed with their gaps where it shows one, lowers the others whose gaps
-        are known."""
+        are known. A US state read off the plate gives its own formats the plain format prior, no hint bonus:
+        a state's formats decide look-alikes the glyphs leave open, never a confident glyph."""
+        if country in US_STATE_FORMATS:
+            return self.format_prior if any(fits(plate, p) for p in US_STATE_FORMATS[country]) else 0.0
         best = 0.0
         for code, pattern in _fitting(_kinds(plate)):
             if code in NO_PRIOR or (country is not None and code != country):
@@ -317,10 +384,10 @@ class FormatCorrector:
         """`regions`: the deployment's hints; `country`: the plate's own country (its band), a hint that
         also takes the prior from every other country's formats; `score`: this crop's `scorer`, when the
         caller already built it."""
-        if country is not None and country not in FORMATS:
+        if not patterns_of(country or ""):
             country = None
         regions = ((country,) if country else ()) + tuple(r for r in regions if r != country)
-        hinted = tuple(r for r in regions if r in FORMATS)
+        hinted = tuple(r for r in regions if patterns_of(r))
         order = hinted + tuple(r for r in DEFAULT_ORDER if r not in hinted)
         greedy_plate = greedy.replace(SEPARATOR, "")
         if not greedy_plate:
@@ -336,7 +403,7 @@ class FormatCorrector:
             return spacing[:-1] if spacing and candidate == greedy_plate[:-1] else ()
 
         sources = list(dict.fromkeys([greedy_plate] + [a.replace(SEPARATOR, "") for a in alternatives if a]))
-        patterns = tuple(p for code in order for p in FORMATS[code])
+        patterns = tuple(p for code in order for p in patterns_of(code))
         candidates = sorted(set(sources).union(*(reachable(s, patterns) for s in sources)))
         score.score_all(candidates)
         greedy_ll = score(greedy_plate)
@@ -359,7 +426,48 @@ class FormatCorrector:
             value = ll + self.prior(candidate, hinted, country, spacing_of(candidate)) - changed
             if value > best_value:
                 best, best_value, best_ll = candidate, value, ll
-        return self._decision(best, best_ll, regions_of(best, order), hinted, corrected=best != greedy_plate)
+        matches = regions_of(best, order)
+        if (
+            country in US_STATE_FORMATS and country not in matches
+        ):  # the plate names its state: a vanity plate
+            return Decision(best, best_ll, country, STATE_ONLY_SCORE, best != greedy_plate)
+        return self._decision(best, best_ll, matches, hinted, corrected=best != greedy_plate)
+
+    def state_could_decide(
+        self, emissions: np.ndarray, alternatives: list[str], decision: Decision, score: Likelihood
+    ) -> bool:
+        """Whether a US state read off the plate could change `decision`, made without one: the decision is
+        another country's format's correction (a state takes that prior away), or another candidate (an
+        alternative, or the reading with look-alikes the glyphs leave open: within a format prior of the
+        glyph read, at its own steps) comes within what a state's format prior could lift it by."""
+        if decision.corrected:
+            return True
+        options = []
+        for label, first, last in best_path(emissions):
+            char = self.alphabet.symbols[label]
+            if char == SEPARATOR:
+                continue
+            steps = score.log_emissions[first : last + 1]
+            own = steps[:, label].max()
+            near = [
+                o
+                for o in LOOKALIKES.get(char, "")
+                if o in self.index and own - steps[:, self.index[o]].max() < self.format_prior
+            ]
+            options.append(char + "".join(near))
+        if math.prod(len(o) for o in options) > MAX_OPEN_VARIANTS:
+            return True  # the glyphs leave almost everything open
+        candidates = {"".join(combo) for combo in itertools.product(*options)}
+        candidates.update(a.replace(SEPARATOR, "") for a in alternatives if a)
+        candidates.discard(decision.plate)
+        if not candidates:
+            return False
+        score.score_all(candidates)
+        floor = score(decision.plate)
+        return any(
+            score(c) + (self.format_prior if any(fits(c, p) for p in ALL_STATE_PATTERNS) else 0.0) > floor
+            for c in candidates
+        )
 
     @staticmethod
     def _decision(

@@ -30,10 +30,11 @@ from .base import (
 from .color import plate_color
 from .ctc import BLANK, SEPARATOR, CtcReader, decode
 from .errors import PlatesError
-from .formats import Decision, FormatCorrector
+from .formats import Decision, FormatCorrector, Likelihood
 from .geometry import plate_crop
 from .images import DEFAULT_MAX_MEGAPIXELS, DecodedImage, decode_image
 from .rows import split_rows
+from .states import plate_states
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ class Pipeline:
             hub.model_path("ppocrv6_rec", root) / "PP-OCRv6_rec_small.onnx",
             name="band",
             threads=self.config.reader_threads,
+            spinning=False,
             min_width=192,
             max_width=192,
             interpolation=cv2.INTER_AREA,
@@ -232,12 +234,14 @@ class Pipeline:
             return []
         crops = [self._crop(rgb, d) for d in detections]
         raws = self.read_plates(crops)
-        countries = self.band_countries(crops)
         read = time.perf_counter()
         stages["read"] = (read - detected) * 1000
+        decisions, likelihoods = self.decide_plates(crops, raws, regions, fast=options.fast)
         results = []
-        for detection, crop, raw, country in zip(detections, crops, raws, countries, strict=True):
-            result = self._result(detection, crop, raw, regions, options.fast, country)
+        for detection, crop, raw, decision, likelihood in zip(
+            detections, crops, raws, decisions, likelihoods, strict=True
+        ):
+            result = self._result(detection, crop, raw, decision, likelihood)
             if result is not None:
                 results.append(result)
         stages["correct"] = (time.perf_counter() - read) * 1000
@@ -282,12 +286,44 @@ class Pipeline:
             for found in band_codes(self.band_reader, crops)
         ]
 
+    def decide_plates(
+        self,
+        crops: list[np.ndarray],
+        raws: list[RawReading],
+        regions: tuple[str, ...] = (),
+        *,
+        fast: bool = False,
+    ) -> tuple[list[Decision], list[Likelihood]]:
+        """The plate each reading is decided to be, with each crop's likelihood scorer. Region evidence read
+        off the plate: its EU band's country, else, where that could change the decision, the US state its
+        name shows (one more recognizer batch, for those crops only)."""
+        countries = self.band_countries(crops)
+        scores = [self.corrector.scorer(raw.emissions) for raw in raws]  # one per crop, for every use
+        alternatives = [[] if fast else [text for text, _ in raw.beams] for raw in raws]
+
+        def decide(i: int, country: str | None) -> Decision:
+            raw = raws[i]
+            return self.corrector.decide(
+                raw.emissions, raw.text, alternatives[i], regions, country, score=scores[i]
+            )
+
+        decisions = [decide(i, country) for i, country in enumerate(countries)]
+        wanted = [
+            country is None and self.corrector.state_could_decide(raw.emissions, alts, decision, score)
+            for country, raw, alts, decision, score in zip(
+                countries, raws, alternatives, decisions, scores, strict=True
+            )
+        ]
+        states = plate_states(self.band_reader, crops, wanted) if any(wanted) else [None] * len(crops)
+        decisions = [
+            decide(i, state) if state else d
+            for i, (d, state) in enumerate(zip(decisions, states, strict=True))
+        ]
+        return decisions, scores
+
     def read_crops(self, crops: list[np.ndarray], regions: tuple[str, ...] = ()) -> list[Decision]:
         """The plate each crop (already cut to the plate) reads as, after format correction."""
-        return [
-            self.corrector.decide(raw.emissions, raw.text, [text for text, _ in raw.beams], regions, country)
-            for raw, country in zip(self.read_plates(crops), self.band_countries(crops), strict=True)
-        ]
+        return self.decide_plates(crops, self.read_plates(crops), regions)[0]
 
     def _crop(self, rgb: np.ndarray, detection: Detection) -> np.ndarray:
         box = detection.box
@@ -304,15 +340,9 @@ class Pipeline:
         detection: Detection,
         crop: np.ndarray,
         raw: RawReading,
-        regions: tuple[str, ...],
-        fast: bool,
-        country: str | None,
+        decision: Decision,
+        likelihood: Likelihood,
     ) -> PlateRead | None:
-        alternatives = [] if fast else [text for text, _ in raw.beams]
-        likelihood = self.corrector.scorer(raw.emissions)  # one borrowed matrix per crop, for both uses
-        decision = self.corrector.decide(
-            raw.emissions, raw.text, alternatives, regions, country, score=likelihood
-        )
         if sum(ch.isascii() and ch.isalnum() for ch in decision.plate) < MIN_PLATE_CHARS:
             return None  # a lone character or a stray province glyph is not a plate
         score = (

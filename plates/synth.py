@@ -226,3 +226,24 @@ def eu_plate(text: str, code: str | None, width: int = 320) -> np.ndarray:
         x = (band_w - (right - left)) / 2 - left
         draw.text((x, height * 0.86 - bottom), code, fill=(245, 245, 245), font=font)
     return np.asarray(plate)
+
+
+def us_plate(text: str, state: str | None, width: int = 300, *, name_below: bool = False) -> np.ndarray:
+    """An RGB crop of a US plate (2:1) with the state's name printed small above the number (or below);
+    state None: no name."""
+    background, ink = PLATE_COLORS["white"]
+    height = width // 2
+    plate = Image.new("RGB", (width, height), background)
+    draw = ImageDraw.Draw(plate)
+    draw.rectangle((1, 1, width - 2, height - 2), outline=ink, width=2)
+    font = _font(round(height * 0.45))
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    draw.text(
+        ((width - (right - left)) / 2 - left, (height - (bottom - top)) / 2 - top), text, fill=ink, font=font
+    )
+    if state:
+        font = _font(round(height * 0.15))
+        left, top, right, bottom = draw.textbbox((0, 0), state, font=font)
+        y = height * (0.84 if name_below else 0.06)
+        draw.text(((width - (right - left)) / 2 - left, y - top), state, fill=(30, 50, 140), font=font)
+    return np.asarray(plate)

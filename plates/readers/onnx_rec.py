@@ -62,10 +62,13 @@ class OnnxRecReader(CtcReader):
         min_width: int = 192,
         max_width: int = 320,
         interpolation: int = cv2.INTER_LINEAR,
+        spinning: bool = True,
     ):
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        if not spinning:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(model_file), sess_options=options, providers=["CPUExecutionProvider"]
         )

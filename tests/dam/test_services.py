@@ -210,3 +210,18 @@ def test_sweep_requeues_stuck_and_gives_up_after_max_attempts(
 )
 def test_stored_box_json_becomes_a_bounding_box(box, expected):
     assert PlateReading(box=box).bounding_box == expected
+
+
+@pytest.mark.parametrize(
+    ("plate_region", "regions", "kept"),
+    [
+        ("us-ca", ["us"], True),  # a state's plate is a plate of its country
+        ("us-ca", ["us-ca"], True),
+        ("us", ["us-ny"], True),  # a country-level reading passes a request for one of its states
+        ("gb", ["US-CA"], False),
+        ("fr", ["fr", "gb"], True),
+    ],
+)
+def test_strict_regions_keep_a_country_and_its_states(plate_region, regions, kept):
+    result = services._regions_only(recognition("abc1234", region=plate_region), regions)
+    assert bool(result.results) is kept
