@@ -7,7 +7,9 @@ own CTC log-likelihood plus a small prior for the format it fits. A swap costs w
 costs: a look-alike may lend only a small share of its probability (O/0 and I/1, often the same glyph, a
 larger one), so a format wins only where the glyphs leave room for it, and a confident reading that fits no
 format (a vanity plate, a country we do not list) stays as read. Region hints raise their formats' prior;
-US formats are many and weak and carry no prior at all: they never overrule the glyphs."""
+US formats are many and weak and carry no prior at all: they never overrule the glyphs. A US state, read off
+the plate (plates.states) or given as a hint (`us-ca`), gives that state's own serial formats the plain
+format prior: they decide look-alikes the glyphs leave open (O/0, I/1 are one glyph in most US fonts)."""
 
 from __future__ import annotations
 
@@ -360,6 +362,9 @@ class FormatCorrector:
         if country in US_STATE_FORMATS:
             return self.format_prior if any(fits(plate, p) for p in US_STATE_FORMATS[country]) else 0.0
         best = 0.0
+        states = [US_STATE_FORMATS[code] for code in hinted if code in US_STATE_FORMATS and country is None]
+        if any(fits(plate, p) for patterns in states for p in patterns):  # a deployment's hint (`us-ca`)
+            best = self.format_prior
         for code, pattern in _fitting(_kinds(plate)):
             if code in NO_PRIOR or (country is not None and code != country):
                 continue

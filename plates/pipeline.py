@@ -30,7 +30,7 @@ from .base import (
 from .color import plate_color
 from .ctc import BLANK, SEPARATOR, CtcReader, decode
 from .errors import PlatesError
-from .formats import Decision, FormatCorrector, Likelihood
+from .formats import US_STATE_FORMATS, Decision, FormatCorrector, Likelihood
 from .geometry import plate_crop
 from .images import DEFAULT_MAX_MEGAPIXELS, DecodedImage, decode_image
 from .rows import split_rows
@@ -204,7 +204,7 @@ class Pipeline:
             )
         )
         stages["decode"] = (time.perf_counter() - started) * 1000
-        regions = tuple(r.strip().lower().split("-")[0] for r in regions if r and r.strip())
+        regions = tuple(_region_hint(r) for r in regions if r and r.strip())
         with self._lock:
             results = self._read(image.rgb, regions, options, stages)
         if image.scale != 1:
@@ -374,6 +374,12 @@ class Pipeline:
             color=plate_color(crop),
             candidates=tuple(Candidate(p.lower(), round(float(s), 3)) for p, s in ranked),
         )
+
+
+def _region_hint(region: str) -> str:
+    """A region hint as the corrector knows it: a US state (`us-ca`) as given, else its country (`gb`)."""
+    region = region.strip().lower()
+    return region if region in US_STATE_FORMATS else region.split("-")[0]
 
 
 def _rescaled(read: PlateRead, image: DecodedImage) -> PlateRead:

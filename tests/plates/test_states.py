@@ -5,7 +5,7 @@ import pytest
 
 from plates.formats import STATE_ONLY_SCORE, US_STATE_FORMATS
 from plates.states import STATE_NAMES, find_state, plate_states, strips, substring_distance
-from plates.synth import eu_plate, one_row_plate, us_plate
+from plates.synth import eu_plate, one_row_plate, plate_photo, us_plate
 from tests.plates.test_formats import CORRECTOR, emissions_for
 
 
@@ -123,3 +123,28 @@ def test_a_state_read_off_the_plate_names_its_region_end_to_end(pipeline, monkey
     monkeypatch.setattr(pipeline.corrector, "state_could_decide", lambda *args: True)
     decision = pipeline.read_crops([crop])[0]
     assert (decision.plate, decision.region) == ("ABC1234", "us-ny")
+
+
+@pytest.mark.parametrize(
+    ("regions", "expected", "region"),
+    [
+        (("us-nv",), "650VYM", "us-nv"),  # a deployment in Nevada says so: its formats decide the O
+        (("us",), "65OVYM", "nl"),  # the country alone: US formats carry no prior
+        (("us-ca",), "65OVYM", "nl"),  # another state's formats do not fit: nothing changes
+    ],
+)
+def test_a_state_hint_decides_look_alikes_like_a_state_read_off_the_plate(regions, expected, region):
+    # A hint raises, it does not exclude: other countries' formats keep their priors (unlike a state read
+    # off the plate), so where one fits as well as the state's, the glyphs decide.
+    decision = CORRECTOR.decide(emissions_for("65OVYM", doubt={2: ("0", 0.3)}), "65OVYM", [], regions)
+    assert (decision.plate, decision.region) == (expected, region)
+
+
+def test_the_engine_passes_a_state_hint_to_the_corrector(pipeline, monkeypatch):
+    seen = []
+    decide = pipeline.corrector.decide
+    monkeypatch.setattr(
+        pipeline.corrector, "decide", lambda *args, **kwargs: seen.append(args[3]) or decide(*args, **kwargs)
+    )
+    pipeline.recognize(plate_photo("AB12CDE"), regions=["US-CA", "gb-eng", "fr"])
+    assert seen and seen[0] == ("us-ca", "gb", "fr")
