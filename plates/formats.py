@@ -103,10 +103,10 @@ US_STATE_FORMATS: dict[str, tuple[str, ...]] = {
     "us-ky": ("DDDLLL",),
     "us-la": ("LLLDDD", "LDDDDDD"),
     "us-ma": ("DDLLDD", "DDDLLD", "DLLLDD", "DDDDLL"),
-    "us-md": ("LLLDDD", "DLLLDD", "DLLDDDD"),
+    "us-md": ("LLLDDD", "DLLLDD", "DLLDDDD", "DDDDDL", "LDDDDDD"),
     "us-me": ("DDDDLL", "DDDLLL"),
     "us-mi": ("LLLDDDD", "DLLLDD"),
-    "us-mn": ("LLLDDD", "DDDLLL"),
+    "us-mn": ("LLLDDD", "DDDLLL", "LLDDD"),
     "us-mo": ("LLDLDL",),
     "us-ms": ("LLLDDD", "DDDLLL"),
     "us-nc": ("LLLDDDD",),
@@ -131,7 +131,7 @@ US_STATE_FORMATS: dict[str, tuple[str, ...]] = {
     "us-vt": ("LLLDDD",),
     "us-wa": ("DDDLLL", "LLLDDDD"),
     "us-wi": ("DDDLLL", "LLLDDDD"),
-    "us-wv": ("DLDDDD", "DLLDDD"),
+    "us-wv": ("DLDDDD", "DLLDDD", "LLLDDD"),
 }
 ALL_STATE_PATTERNS = tuple(dict.fromkeys(p for patterns in US_STATE_FORMATS.values() for p in patterns))
 # Region score of a plate whose state is read off it while its number fits none of the state's formats.
