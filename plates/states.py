@@ -68,6 +68,16 @@ STATE_NAMES: dict[str, str] = {
     "us-wy": "WYOMING",
 }
 
+# Other words that only one state's plates print, where its name is often unreadable (script, small):
+# New Hampshire's "New" is a small script above HAMPSHIRE; Hawaii's name is a thin script, ALOHA STATE is not.
+OTHER_WORDS: dict[str, tuple[str, ...]] = {
+    "us-nh": ("HAMPSHIRE",),
+    "us-hi": ("ALOHASTATE",),
+}
+STATE_WORDS: dict[str, tuple[str, ...]] = {
+    code: (name,) + OTHER_WORDS.get(code, ()) for code, name in STATE_NAMES.items()
+}
+
 STRIP = 0.3  # share of the crop's height read above and below the number
 MIN_HEIGHT_PX = 24  # smaller crops: the state's name is a few pixels high, not readable
 # Plates that print a state's name are about twice as wide as high (12 x 6 in); an EU (4.7:1) or Brazilian
@@ -93,24 +103,28 @@ def substring_distance(name: str, text: str) -> int:
 
 
 def find_state(texts: list[str]) -> str | None:
-    """The state whose name the strips' texts show, or None. Where one name holds another (KANSAS in
+    """The state whose name (or other words only its plates print) the strips' texts show with the fewest
+    misread letters, or None when two states tie. Where one state's words hold another's (KANSAS in
     ARKANSAS, VIRGINIA in WESTVIRGINIA, WASHINGTON in WASHINGTONDC), the longer is shown when it costs fewer
-    extra edits than it has extra letters; two states whose names do not overlap shown together is no
-    evidence."""
+    extra edits than it has extra letters."""
     letters = ["".join(c for c in t if "A" <= c <= "Z") for t in texts]
-    found: dict[str, int] = {}
-    for code, name in STATE_NAMES.items():
-        # Cheap filter before the edit distance: the text shares one of the name's 3-letter pieces.
-        pieces = {name[i : i + 3] for i in range(len(name) - 2)}
-        distances = [substring_distance(name, t) for t in letters if any(p in t for p in pieces)]
-        if distances and min(distances) <= errors_allowed(name):
-            found[code] = min(distances)
+    found: dict[str, tuple[int, str]] = {}  # state -> (edits, the words shown)
+    for code, printed in STATE_WORDS.items():
+        for words in printed:
+            # Cheap filter before the edit distance: the text shares one of the words' 3-letter pieces.
+            pieces = {words[i : i + 3] for i in range(len(words) - 2)}
+            distances = [substring_distance(words, t) for t in letters if any(p in t for p in pieces)]
+            if distances and min(distances) <= errors_allowed(words):
+                found[code] = min(found.get(code, (99, "")), (min(distances), words))
     shown = set(found)
     for short, long in itertools.permutations(found, 2):
-        extra = len(STATE_NAMES[long]) - len(STATE_NAMES[short])
-        if STATE_NAMES[short] in STATE_NAMES[long]:
-            shown.discard(short if found[long] - found[short] < extra else long)
-    return shown.pop() if len(shown) == 1 else None
+        (short_edits, short_words), (long_edits, long_words) = found[short], found[long]
+        if short_words in long_words:
+            shown.discard(short if long_edits - short_edits < len(long_words) - len(short_words) else long)
+    ranked = sorted((found[code][0], code) for code in shown)
+    if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
+        return None
+    return ranked[0][1]
 
 
 def strips(crop: np.ndarray) -> list[np.ndarray] | None:

@@ -83,7 +83,7 @@ class OnnxYoloSegDetector(Detector):
         confidence: float = 0.25,
         iou: float = 0.5,
         max_detections: int = 10,
-        fallback_size: int | None = None,
+        fallback_sizes: tuple[int, ...] = (),
     ):
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -100,9 +100,9 @@ class OnnxYoloSegDetector(Detector):
         # A static export runs at its own size; the rebuilt graph takes any multiple of 32 (long side).
         self.input_size = int(model_input.shape[2]) if static else (input_size or 640)
         self.square = static
-        # An image where nothing is found at input_size is looked at once more at this size (a plate too
-        # small for the first look); a static export has one size only.
-        self.fallback_size = None if static or fallback_size == self.input_size else fallback_size
+        # An image where nothing is found at input_size is looked at again at each of these sizes in turn,
+        # until something is found (a plate too small for the first look); a static export has one size only.
+        self.fallback_sizes = () if static else tuple(s for s in fallback_sizes if s != self.input_size)
         self.raw_heads = len(self.session.get_outputs()) > 2
         self.input_dtype = np.float16 if "float16" in model_input.type else np.float32
         self.confidence = confidence
@@ -112,8 +112,10 @@ class OnnxYoloSegDetector(Detector):
     def detect(self, image: np.ndarray, *, confidence: float | None = None) -> list[Detection]:
         threshold = self.confidence if confidence is None else confidence
         found = self._detect_at(image, self.input_size, threshold)
-        if not found and self.fallback_size:
-            found = self._detect_at(image, self.fallback_size, threshold)
+        for size in self.fallback_sizes:
+            if found:
+                break
+            found = self._detect_at(image, size, threshold)
         return found
 
     def _detect_at(self, image: np.ndarray, size: int, threshold: float) -> list[Detection]:

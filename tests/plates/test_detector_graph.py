@@ -60,12 +60,12 @@ def test_letterbox_pads_a_dynamic_input_only_to_a_multiple_of_32():
     assert letterbox(np.zeros((432, 576, 3), np.uint8), 640)[0].shape == (640, 640, 3)
 
 
-def test_an_image_where_nothing_is_found_is_looked_at_once_more_at_the_fallback_size(cut_fp32):
+def test_an_image_where_nothing_is_found_is_looked_at_again_at_the_fallback_sizes(cut_fp32):
     rgb = decode_image(plate_scene("KA123BC", size=(1280, 720), seed=4).data).rgb
     assert OnnxYoloSegDetector(cut_fp32, input_size=96).detect(rgb) == []  # the plate: a few pixels
-    (found,) = OnnxYoloSegDetector(cut_fp32, input_size=96, fallback_size=640).detect(rgb)
+    (found,) = OnnxYoloSegDetector(cut_fp32, input_size=96, fallback_sizes=(640,)).detect(rgb)
     assert found.confidence > 0.25
-    assert (
-        OnnxYoloSegDetector(hub.model_path("platedet") / "platedet.onnx", fallback_size=320).fallback_size
-        is None
-    )
+    (found,) = OnnxYoloSegDetector(cut_fp32, input_size=96, fallback_sizes=(128, 640)).detect(rgb)  # in turn
+    assert found.confidence > 0.25
+    static = OnnxYoloSegDetector(hub.model_path("platedet") / "platedet.onnx", fallback_sizes=(320,))
+    assert static.fallback_sizes == ()

@@ -24,6 +24,11 @@ from tests.plates.test_formats import CORRECTOR, emissions_for
         (["VIRGINIA"], "us-va"),
         (["WASHINGTON"], "us-wa"),
         (["WASINGTON-D-C-"], "us-dc"),  # holds WASHINGTON
+        (["FIRST-IN-FLIGHT", "NORTH-CAROLINA"], "us-nc"),  # SOUTHCAROLINA is two edits away: fewest wins
+        (["SOUTH-CAROLINA"], "us-sc"),
+        (["-NORTH-DAKOTA"], "us-nd"),
+        (["UVE-FEE-OR-DE", "7-HAMPSHIRE-"], "us-nh"),  # New Hampshire's "New" is a small script
+        (["HAWAL", "ALOHA-STATE"], "us-hi"),  # Hawaii's name is a thin script, its slogan is not
         (["OHI0"], None),  # short names must be read exactly
         (["TEXAS", "OHIO"], None),  # two states: no evidence
         (["SAO-PAULO"], None),
