@@ -98,7 +98,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     pipeline = get_pipeline(replace(PipelineConfig.from_env(), reader=args.reader) if args.reader else None)
     dataset = Path(args.dataset)
-    if (dataset / "labels.csv").is_file():
+    if (dataset / "labels.csv").is_file() and args.scenes:
+        report = bench.run_scenes(dataset, share=args.scenes, pipeline=pipeline, limit=args.limit)
+    elif (dataset / "labels.csv").is_file():
         report = bench.run_crops(dataset, pipeline=pipeline, limit=args.limit)
     else:
         report = bench.run(dataset, pipeline=pipeline, limit=args.limit)
@@ -179,6 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--limit", type=int, help="only the first N images")
     bench.add_argument("--reader", help="plate reader (default: $PLATES_READER): platelens, ppocrv6, ppocrv4")
     bench.add_argument("--misses", action="store_true", help="list the images read wrongly")
+    bench.add_argument(
+        "--scenes",
+        type=float,
+        metavar="SHARE",
+        help="plate-crops folder only: paste each held-out crop SHARE of a synthetic car's width wide (e.g. 0.2)"
+        " into a photo and read it end to end",
+    )
     bench.set_defaults(func=cmd_bench)
     train = sub.add_parser("train-reader", help="fine-tune PP-OCRv6 small into the plate reader (CPU)")
     train.add_argument("--data", required=True, help="datasets folder (plate-crops-us, -br, plate-glyphs)")

@@ -67,3 +67,27 @@ def test_models_verify_reports_ok():
     proc = run("models", "verify")
     assert proc.returncode == 0
     assert "platedet: ok" in proc.stdout and "ppocrv4_rec: ok" in proc.stdout
+
+
+def test_bench_scenes_reads_held_out_crops_pasted_into_photos(tmp_path):
+    from plates.synth import us_plate
+    from plates.training.data import validation_files
+
+    folder = tmp_path / "plate-crops-us"  # the split's name says which held-out list applies
+    folder.mkdir()
+    names = sorted(validation_files("us"))[:3]
+    rows = ["file,state,plate"]
+    for name, text in zip(names, ["ABC1234", "7KLM302", "HXT419"], strict=True):
+        (folder / name).write_bytes(jpeg_bytes(us_plate(text, "Ohio", 240)))
+        rows.append(f"{name},oh,{text}")
+    (folder / "labels.csv").write_text("\n".join(rows) + "\n")
+    proc = run("bench", str(folder), "--scenes", "0.25", "--misses")
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"\| us: a plate read +\| 1\.000 \|", proc.stdout), proc.stdout
+    assert "us: exact, strict" in proc.stdout and "median ms / photo" in proc.stdout
+
+
+def jpeg_bytes(rgb) -> bytes:
+    import cv2
+
+    return cv2.imencode(".jpg", rgb[:, :, ::-1])[1].tobytes()
