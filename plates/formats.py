@@ -81,7 +81,7 @@ DEFAULT_ORDER = tuple(FORMATS)
 # US states (Plate Recognizer's `us-xx` codes): the serial formats of their standard passenger plates, current
 # and recent issues (California 1ABC234, Texas AB1C234, Nevada 123-ABC). Checked against the states' labels
 # in the US training split, where the standard formats are most of each state's plates; vanity plates fit
-# none and stay as read. Used only for a plate whose state is read off the plate itself (plates.states).
+# none and stay as read. Used only where the state is known: read off the plate (plates.states) or a hint.
 US_STATE_FORMATS: dict[str, tuple[str, ...]] = {
     "us-ak": ("LLLDDD",),
     "us-al": ("DLDDDDL", "DDLDDDL"),

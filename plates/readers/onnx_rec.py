@@ -67,7 +67,7 @@ class OnnxRecReader(CtcReader):
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        if not spinning:
+        if not spinning:  # threads sleep between runs (a reader run seldom, beside a busier one)
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(model_file), sess_options=options, providers=["CPUExecutionProvider"]
