@@ -182,6 +182,19 @@ def run(
     )
 
 
+def held_out_rows(folder: Path, limit: int | None = None) -> tuple[str, list[dict[str, str]]]:
+    """The split a plate-crops folder is (`us`, `br`) and its labels.csv rows the reader was not trained on."""
+    from .training.data import validation_files
+
+    split = folder.name.removeprefix("plate-crops-")
+    held_out = validation_files(split)
+    with open(folder / "labels.csv", newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["file"] in held_out][:limit]
+    if not rows:
+        raise FileNotFoundError(f"No held-out crops of {folder} listed in the {split} split")
+    return split, rows
+
+
 def run_crops(
     folder: Path,
     *,
@@ -194,14 +207,9 @@ def run_crops(
     columns; region from `state` for US crops, else the folder's suffix). Each crop is trimmed like the
     pipeline trims a detected plate for its reader (unless `trim_y` says otherwise), then read one at a
     time."""
-    from .training.data import label_errors, validation_files
+    from .training.data import label_errors
 
-    split = folder.name.removeprefix("plate-crops-")
-    held_out = validation_files(split)
-    with open(folder / "labels.csv", newline="", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["file"] in held_out][:limit]
-    if not rows:
-        raise FileNotFoundError(f"No held-out crops of {folder} listed in the {split} split")
+    split, rows = held_out_rows(folder, limit)
     pipe = pipeline or get_pipeline()
     trim_y = pipe.trim_y if trim_y is None else trim_y
     counts: dict[str, list[int]] = {}
@@ -276,14 +284,8 @@ def run_scenes(
     detected, cut and read like any photo. What the crop benchmark leaves out: the detector, the crop it
     cuts (the state's name above a US number included) and plates a few dozen pixels wide."""
     from .synth import real_plate_photo
-    from .training.data import validation_files
 
-    split = folder.name.removeprefix("plate-crops-")
-    held_out = validation_files(split)
-    with open(folder / "labels.csv", newline="", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["file"] in held_out][:limit]
-    if not rows:
-        raise FileNotFoundError(f"No held-out crops of {folder} listed in the {split} split")
+    split, rows = held_out_rows(folder, limit)
     pipe = pipeline or get_pipeline()
     report = SceneReport(split, len(rows), 0, 0, 0, 0, 0.0)
     times = []
