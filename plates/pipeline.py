@@ -65,10 +65,11 @@ def reader_from_env() -> str:
 
 DETECTOR_SIZE = 512
 # Where nothing is found at DETECTOR_SIZE, the detector looks again at these sizes in turn until something is
-# found (a plate too small for 512: openalpr-eu has one that 640 finds; real US plates pasted small into
-# synthetic scenes, 93 px wide in 1280: found in 125 of 147 images with 640 alone after 512, 139 with 800
-# after it). Larger looks cost only images where nothing is found.
-DETECTOR_FALLBACK_SIZES = (640, 800)
+# found (a plate too small for 512: openalpr-eu has one that 640 finds; real US plates pasted 93 px wide into
+# 1280-px car photos (`bench --scenes 0.12`): found in 123 of 147 photos with 640 alone after 512, 138 with 800
+# after it, 145 with 1024 after that). Larger looks cost only photos where nothing is found (a 1280x720 photo
+# without a plate: 80 ms with 640 alone, 256 ms with all three, quiet machine).
+DETECTOR_FALLBACK_SIZES = (640, 800, 1024)
 DETECTOR_SIZES = "-".join(str(size) for size in (DETECTOR_SIZE, *DETECTOR_FALLBACK_SIZES))
 
 
@@ -96,7 +97,7 @@ class PipelineConfig:
     beam_width: int = 8
     max_candidates: int = 5
     max_megapixels: float = DEFAULT_MAX_MEGAPIXELS
-    # Large JPEGs decode at 1/2, 1/4 or 1/8 scale down to this long side: the detector sees <= 800 px anyway
+    # Large JPEGs decode at 1/2, 1/4 or 1/8 scale down to this long side: the detector sees <= 1024 px anyway
     # and a plate keeps enough pixels to read (a 12 MP photo: 2016 px wide, decoded ~8x faster).
     decode_min_side: int = 1600
 
