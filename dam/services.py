@@ -24,6 +24,7 @@ from django.utils.dateparse import parse_datetime
 from platelens import edge
 from platelens.errors import ServiceError
 from plates.base import Recognition, RecognizeOptions
+from plates.display import region_country
 from plates.errors import ImageError, PlatesError
 from plates.images import decode_image
 from plates.text import normalize
@@ -289,14 +290,12 @@ def _regions_only(result: Recognition, regions) -> Recognition:
     """Keep only plates whose predicted region is one of `regions` (a country or its subdivision)."""
     if not regions:
         return result
-
-    def country(region: str) -> str:
-        return region.lower().split("-", 1)[0].split("_", 1)[0]
-
-    wanted = {r.lower() for r in regions} | {country(r) for r in regions}
+    wanted = {r.lower() for r in regions} | {region_country(r) for r in regions}
     return replace(
         result,
-        results=tuple(r for r in result.results if r.region.lower() in wanted or country(r.region) in wanted),
+        results=tuple(
+            r for r in result.results if r.region.lower() in wanted or region_country(r.region) in wanted
+        ),
     )
 
 

@@ -117,6 +117,15 @@ class CropReport:
         return _table(rows) + "\n\n" + error_classes(self.misses)
 
 
+def matches(reading: str, expected: str) -> tuple[bool, bool, bool]:
+    """Whether a reading is its label: strictly, with O/0 and I/1 folded, with every look-alike folded."""
+    return (
+        reading == expected,
+        reading.translate(FOLD_O0_I1) == expected.translate(FOLD_O0_I1),
+        fold(reading) == fold(expected),
+    )
+
+
 def load_samples(folder: Path) -> list[Sample]:
     samples = []
     for label in sorted(folder.glob("*.txt")):
@@ -159,9 +168,10 @@ def run(
             stages.setdefault(stage, []).append(ms)
         detected += any(sample.box.iou(r.box) >= 0.5 for r in recognition.results)
         reading = best_reading(recognition.results)
-        strict += reading == sample.plate
-        folded_o0_i1 += reading.translate(FOLD_O0_I1) == sample.plate.translate(FOLD_O0_I1)
-        folded += fold(reading) == fold(sample.plate)
+        exact, exact_o0_i1, exact_folded = matches(reading, sample.plate)
+        strict += exact
+        folded_o0_i1 += exact_o0_i1
+        folded += exact_folded
         if reading != sample.plate:
             misses.append((sample.image.name, sample.plate, reading))
     elapsed = time.perf_counter() - loop_started
@@ -229,9 +239,8 @@ def run_crops(
         expected = normalize(row["plate"])
         entry = counts.setdefault(split, [0, 0, 0, 0])
         entry[0] += 1
-        entry[1] += plate == expected
-        entry[2] += plate.translate(FOLD_O0_I1) == expected.translate(FOLD_O0_I1)
-        entry[3] += fold(plate) == fold(expected)
+        for i, hit in enumerate(matches(plate, expected), 1):
+            entry[i] += hit
         right_labels += plate == expected and row["file"] not in wrong
         if plate != expected:
             misses.append((row["file"], expected, plate))
@@ -297,9 +306,10 @@ def run_scenes(
         times.append((time.perf_counter() - started) * 1000)
         reading, expected = best_reading(results), normalize(row["plate"])
         report.found += bool(results)
-        report.strict += reading == expected
-        report.folded_o0_i1 += reading.translate(FOLD_O0_I1) == expected.translate(FOLD_O0_I1)
-        report.folded += fold(reading) == fold(expected)
+        exact, exact_o0_i1, exact_folded = matches(reading, expected)
+        report.strict += exact
+        report.folded_o0_i1 += exact_o0_i1
+        report.folded += exact_folded
         if reading != expected:
             report.misses.append((row["file"], expected, reading))
     report.median_ms = statistics.median(times)

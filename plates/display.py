@@ -73,10 +73,15 @@ def _apply(plate: str, layout: str) -> str:
     return "".join(next(chars) if _SLOT.fullmatch(c) else c for c in layout)
 
 
+def region_country(region: str | None) -> str:
+    """The country of a region code, lower-case: `US-CA` -> `us`, `gb` -> `gb`."""
+    return (region or "").lower().split("-", 1)[0].split("_", 1)[0]
+
+
 def display_plate(plate: str, region: str | None = None) -> str:
     """The plate as printed in `region` (a Plate Recognizer region code such as `gb`, `de`, `us-ca`), or as
     stored, upper-case, when the region or its layout is unknown or ambiguous."""
     text = normalize(plate)
-    country = (region or "").lower().split("-", 1)[0].split("_", 1)[0]
+    country = region_country(region)
     printed = {_apply(text, layout) for slots, layout in _BY_REGION.get(country, ()) if _fits(text, slots)}
     return printed.pop() if len(printed) == 1 else " ".join((plate or "").split()).upper()

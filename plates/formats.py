@@ -362,8 +362,8 @@ class FormatCorrector:
         if country in US_STATE_FORMATS:
             return self.format_prior if any(fits(plate, p) for p in US_STATE_FORMATS[country]) else 0.0
         best = 0.0
-        states = [US_STATE_FORMATS[code] for code in hinted if code in US_STATE_FORMATS and country is None]
-        if any(fits(plate, p) for patterns in states for p in patterns):  # a deployment's hint (`us-ca`)
+        # A deployment's state hint (`us-ca`) counts where the plate names no country of its own.
+        if country is None and any(fits(plate, p) for code in hinted for p in US_STATE_FORMATS.get(code, ())):
             best = self.format_prior
         for code, pattern in _fitting(_kinds(plate)):
             if code in NO_PRIOR or (country is not None and code != country):
@@ -432,9 +432,8 @@ class FormatCorrector:
             if value > best_value:
                 best, best_value, best_ll = candidate, value, ll
         matches = regions_of(best, order)
-        if (
-            country in US_STATE_FORMATS and country not in matches
-        ):  # the plate names its state: a vanity plate
+        # The plate names its state and fits none of its formats (a vanity plate): the state is its region.
+        if country in US_STATE_FORMATS and country not in matches:
             return Decision(best, best_ll, country, STATE_ONLY_SCORE, best != greedy_plate)
         return self._decision(best, best_ll, matches, hinted, corrected=best != greedy_plate)
 
