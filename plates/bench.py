@@ -105,16 +105,25 @@ class CropReport:
                 (f"{region}: exact, O/0 I/1 folded", f"{folded_o0_i1 / n:.3f}"),
                 (f"{region}: exact, every look-alike folded", f"{folded / n:.3f}"),
             ]
-        if self.wrong_labels:
-            rows.append(
-                (
-                    f"exact, strict, {self.wrong_labels} known-wrong label{'s' * (self.wrong_labels > 1)} left out",
-                    f"{self.strict_right_labels:.3f}",
-                )
-            )
+        rows += _right_labels_rows(self.wrong_labels, self.strict_right_labels)
         rows.append(("median ms / plate, recognizer network", f"{self.model_ms_per_plate:.1f}"))
         rows.append(("median ms / plate, + rows, beams, correction", f"{self.ms_per_plate:.1f}"))
         return _table(rows) + "\n\n" + error_classes(self.misses)
+
+
+def _right_labels_rows(wrong_labels: int, strict_right_labels: float) -> list[tuple[str, str]]:
+    if not wrong_labels:
+        return []
+    name = f"exact, strict, {wrong_labels} known-wrong label{'s' * (wrong_labels > 1)} left out"
+    return [(name, f"{strict_right_labels:.3f}")]
+
+
+def _strict_right_labels(rows: list[dict[str, str]], hits: set[str], wrong: set[str]) -> tuple[int, float]:
+    """How many of the rows' labels are known wrong, and strict accuracy (`hits`: files read as labelled)
+    on the other rows."""
+    files = {r["file"] for r in rows}
+    wrong_here = files & wrong
+    return len(wrong_here), len((hits & files) - wrong_here) / max(1, len(files) - len(wrong_here))
 
 
 def matches(reading: str, expected: str) -> tuple[bool, bool, bool]:
@@ -223,8 +232,7 @@ def run_crops(
     pipe = pipeline or get_pipeline()
     trim_y = pipe.trim_y if trim_y is None else trim_y
     counts: dict[str, list[int]] = {}
-    wrong = label_errors(split)
-    right_labels = 0
+    hits: set[str] = set()
     times, model_times, misses = [], [], []
     for row in tqdm(rows, desc="crops", unit="plate", disable=not progress):
         image = cv2.imread(str(folder / row["file"]), cv2.IMREAD_COLOR)
@@ -241,16 +249,18 @@ def run_crops(
         entry[0] += 1
         for i, hit in enumerate(matches(plate, expected), 1):
             entry[i] += hit
-        right_labels += plate == expected and row["file"] not in wrong
-        if plate != expected:
+        if plate == expected:
+            hits.add(row["file"])
+        else:
             misses.append((row["file"], expected, plate))
+    wrong_labels, strict_right_labels = _strict_right_labels(rows, hits, set(label_errors(split)))
     return CropReport(
         per_region={k: (v[0], v[1], v[2], v[3]) for k, v in counts.items()},
         ms_per_plate=statistics.median(times),
         model_ms_per_plate=statistics.median(model_times),
         misses=misses,
-        wrong_labels=len(set(wrong) & {r["file"] for r in rows}),
-        strict_right_labels=right_labels / max(1, len(rows) - len(set(wrong) & {r["file"] for r in rows})),
+        wrong_labels=wrong_labels,
+        strict_right_labels=strict_right_labels,
     )
 
 
@@ -266,6 +276,8 @@ class SceneReport:
     folded: int
     median_ms: float  # per photo, end to end
     misses: list[tuple[str, str, str]] = field(default_factory=list)
+    wrong_labels: int = 0  # as CropReport's
+    strict_right_labels: float = 0.0
 
     def table(self) -> str:
         n = self.plates
@@ -275,6 +287,7 @@ class SceneReport:
             (f"{self.region}: exact, strict", f"{self.strict / n:.3f}"),
             (f"{self.region}: exact, O/0 I/1 folded", f"{self.folded_o0_i1 / n:.3f}"),
             (f"{self.region}: exact, every look-alike folded", f"{self.folded / n:.3f}"),
+            *_right_labels_rows(self.wrong_labels, self.strict_right_labels),
             ("median ms / photo", f"{self.median_ms:.0f}"),
         ]
         return _table(rows) + "\n\n" + error_classes(self.misses)
@@ -293,11 +306,12 @@ def run_scenes(
     detected, cut and read like any photo. What the crop benchmark leaves out: the detector, the crop it
     cuts (the state's name above a US number included) and plates a few dozen pixels wide."""
     from .synth import real_plate_photo
+    from .training.data import label_errors
 
     split, rows = held_out_rows(folder, limit)
     pipe = pipeline or get_pipeline()
     report = SceneReport(split, len(rows), 0, 0, 0, 0, 0.0)
-    times = []
+    times, hits = [], set()
     for seed, row in enumerate(tqdm(rows, desc="scenes", unit="photo", disable=not progress)):
         plate = cv2.imread(str(folder / row["file"]), cv2.IMREAD_COLOR)[:, :, ::-1]
         data = real_plate_photo(np.ascontiguousarray(plate), share=share, seed=seed)
@@ -310,7 +324,12 @@ def run_scenes(
         report.strict += exact
         report.folded_o0_i1 += exact_o0_i1
         report.folded += exact_folded
-        if reading != expected:
+        if exact:
+            hits.add(row["file"])
+        else:
             report.misses.append((row["file"], expected, reading))
     report.median_ms = statistics.median(times)
+    report.wrong_labels, report.strict_right_labels = _strict_right_labels(
+        rows, hits, set(label_errors(split))
+    )
     return report

@@ -96,9 +96,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
     from .pipeline import PipelineConfig, get_pipeline
 
-    pipeline = get_pipeline(replace(PipelineConfig.from_env(), reader=args.reader) if args.reader else None)
     dataset = Path(args.dataset)
-    if (dataset / "labels.csv").is_file() and args.scenes:
+    if args.scenes and not (dataset / "labels.csv").is_file():
+        print(
+            f"error: --scenes needs a plate-crops folder (with labels.csv); {dataset} has none",
+            file=sys.stderr,
+        )
+        return 2
+    pipeline = get_pipeline(replace(PipelineConfig.from_env(), reader=args.reader) if args.reader else None)
+    if args.scenes:
         report = bench.run_scenes(dataset, share=args.scenes, pipeline=pipeline, limit=args.limit)
     elif (dataset / "labels.csv").is_file():
         report = bench.run_crops(dataset, pipeline=pipeline, limit=args.limit)

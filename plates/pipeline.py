@@ -64,21 +64,43 @@ def reader_from_env() -> str:
 
 
 DETECTOR_SIZE = 512
-# Where nothing is found at DETECTOR_SIZE, the detector looks again at these sizes in turn until something is
-# found (a plate too small for 512: openalpr-eu has one that 640 finds; real US plates pasted 93 px wide into
-# 1280-px car photos (`bench --scenes 0.12`): found in 123 of 147 photos with 640 alone after 512, 138 with 800
-# after it, 145 with 1024 after that). Larger looks cost only photos where nothing is found (a 1280x720 photo
-# without a plate: 80 ms with 640 alone, 256 ms with all three, quiet machine).
+# Where nothing is found at DETECTOR_SIZE with confidence DETECTOR_SURE, the detector looks again at these sizes
+# in turn until something is (a plate too small for 512: openalpr-eu has one that 640 finds; real US plates
+# pasted 93 px wide into 1280-px car photos (`bench --scenes 0.12`): found in 123 of 147 photos with 640 alone
+# after 512, 138 with 800 after it, 145 with 1024 after that). Larger looks cost only photos where nothing sure
+# is found (a 1280x720 photo without a plate: 80 ms with 640 alone, 256 ms with all three, quiet machine).
+# Setting PLATES_DETECTOR_SIZES (e.g. `512` for one look only) chooses the looks.
 DETECTOR_FALLBACK_SIZES = (640, 800, 1024)
-DETECTOR_SIZES = "-".join(str(size) for size in (DETECTOR_SIZE, *DETECTOR_FALLBACK_SIZES))
+# A weak first hit (openalpr-eu: a sign at 0.13 where the plate is found at 0.36 by the 1024 look) must not
+# stop the search; ultralytics' default confidence threshold. On openalpr-eu only the images whose plate was
+# missed or clipped have no detection this sure at 512.
+DETECTOR_SURE = 0.25
 
 
-def engine_version(reader: str) -> str:
-    return f"platedet-0.0.2-int8-{DETECTOR_SIZES}+{READERS[reader].tag}+plates-{__version__}"
+def detector_sizes_from_env() -> tuple[int, ...]:
+    """The detector's looks (first, then fallbacks) from PLATES_DETECTOR_SIZES, e.g. `512,640,800,1024`."""
+    value = os.environ.get("PLATES_DETECTOR_SIZES", "").strip()
+    if not value:
+        return (DETECTOR_SIZE, *DETECTOR_FALLBACK_SIZES)
+    try:
+        sizes = tuple(int(part) for part in value.replace(" ", "").split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or any(size < 64 or size > 2048 or size % 32 for size in sizes):
+        raise PlatesError(
+            f"PLATES_DETECTOR_SIZES={value!r}: give comma-separated sizes, multiples of 32 from 64 to 2048 "
+            "(first look first), e.g. 512,640,800,1024"
+        )
+    return sizes
+
+
+def engine_version(reader: str, detector_sizes: tuple[int, ...] | None = None) -> str:
+    sizes = "-".join(str(size) for size in detector_sizes or (DETECTOR_SIZE, *DETECTOR_FALLBACK_SIZES))
+    return f"platedet-0.0.2-int8-{sizes}+{READERS[reader].tag}+plates-{__version__}"
 
 
 # Stored with every reading: which models and engine code produced it. Known without loading the models.
-ENGINE_VERSION = engine_version(reader_from_env())
+ENGINE_VERSION = engine_version(reader_from_env(), detector_sizes_from_env())
 
 
 @dataclass(frozen=True)
@@ -104,7 +126,13 @@ class PipelineConfig:
     @classmethod
     def from_env(cls) -> PipelineConfig:
         models = os.environ.get("PLATES_MODELS_DIR")
-        return cls(models_dir=Path(models) if models else None, reader=reader_from_env())
+        first, *fallbacks = detector_sizes_from_env()
+        return cls(
+            models_dir=Path(models) if models else None,
+            reader=reader_from_env(),
+            detector_size=first,
+            detector_fallback_sizes=tuple(fallbacks),
+        )
 
 
 def _geometric_mean(log_likelihood: float, length: int) -> float:
@@ -132,6 +160,7 @@ class Pipeline:
                 threads=self.config.detector_threads,
                 input_size=self.config.detector_size,
                 fallback_sizes=self.config.detector_fallback_sizes,
+                sure=DETECTOR_SURE,
                 confidence=self.config.detection_threshold,
                 max_detections=self.config.max_plates,
             )
@@ -139,7 +168,9 @@ class Pipeline:
         self.reader = reader or self._load_reader(root)
         self.band_reader = self._load_band_reader(root)
         self.corrector = FormatCorrector(self.reader.alphabet)
-        self.version = engine_version(self.config.reader)
+        self.version = engine_version(
+            self.config.reader, (self.config.detector_size, *self.config.detector_fallback_sizes)
+        )
         self.trim_y = READERS[self.config.reader].trim_y if self.config.trim_y is None else self.config.trim_y
         self._lock = threading.Lock()
 

@@ -68,6 +68,15 @@ def decode_heads(outputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.
     return np.concatenate(boxes), np.concatenate(scores), np.concatenate(coefs)
 
 
+def _merged(detections: list[Detection], iou: float) -> list[Detection]:
+    """Detections of several looks, most confident first, without one overlapping a more confident one."""
+    kept: list[Detection] = []
+    for detection in sorted(detections, key=lambda d: d.confidence, reverse=True):
+        if all(detection.box.iou(k.box) < iou for k in kept):
+            kept.append(detection)
+    return kept
+
+
 class OnnxYoloSegDetector(Detector):
     """The platedet YOLOv8s-seg model: boxes from output0 (or, for the graph `yolo_graph` rebuilt, the raw head
     maps decoded here), plate outlines from the prototype masks."""
@@ -84,6 +93,7 @@ class OnnxYoloSegDetector(Detector):
         iou: float = 0.5,
         max_detections: int = 10,
         fallback_sizes: tuple[int, ...] = (),
+        sure: float = 0.25,
     ):
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -103,6 +113,7 @@ class OnnxYoloSegDetector(Detector):
         # An image where nothing is found at input_size is looked at again at each of these sizes in turn,
         # until something is found (a plate too small for the first look); a static export has one size only.
         self.fallback_sizes = () if static else tuple(s for s in fallback_sizes if s != self.input_size)
+        self.sure = sure
         self.raw_heads = len(self.session.get_outputs()) > 2
         self.input_dtype = np.float16 if "float16" in model_input.type else np.float32
         self.confidence = confidence
@@ -110,13 +121,17 @@ class OnnxYoloSegDetector(Detector):
         self.max_detections = max_detections
 
     def detect(self, image: np.ndarray, *, confidence: float | None = None) -> list[Detection]:
+        """Plates found at input_size; where none is found there with `sure` confidence, also those found at
+        each fallback size in turn, until one is (a weak hit, such as a sign, must not stop the search for a
+        plate too small for the first look). The looks' detections are merged: of two that overlap, the more
+        confident one is kept."""
         threshold = self.confidence if confidence is None else confidence
         found = self._detect_at(image, self.input_size, threshold)
         for size in self.fallback_sizes:
-            if found:
+            if any(d.confidence >= self.sure for d in found):
                 break
-            found = self._detect_at(image, size, threshold)
-        return found
+            found = _merged(found + self._detect_at(image, size, threshold), self.iou)
+        return found[: self.max_detections]
 
     def _detect_at(self, image: np.ndarray, size: int, threshold: float) -> list[Detection]:
         boxed, info = letterbox(image, size, square=self.square)

@@ -91,3 +91,9 @@ def jpeg_bytes(rgb) -> bytes:
     import cv2
 
     return cv2.imencode(".jpg", rgb[:, :, ::-1])[1].tobytes()
+
+
+def test_bench_scenes_on_a_folder_without_labels_is_a_clear_error(tmp_path):
+    proc = run("bench", str(tmp_path), "--scenes", "0.2")
+    assert proc.returncode == 2
+    assert "--scenes needs a plate-crops folder" in proc.stderr and "Traceback" not in proc.stderr

@@ -6,6 +6,7 @@ import onnxruntime as ort
 import pytest
 
 from plates import hub
+from plates.base import BoundingBox, Detection
 from plates.detectors import yolo_graph
 from plates.detectors.onnx_yolo import OnnxYoloSegDetector, decode_heads, letterbox
 from plates.images import decode_image
@@ -69,3 +70,24 @@ def test_an_image_where_nothing_is_found_is_looked_at_again_at_the_fallback_size
     assert found.confidence > 0.25
     static = OnnxYoloSegDetector(hub.model_path("platedet") / "platedet.onnx", fallback_sizes=(320,))
     assert static.fallback_sizes == ()
+
+
+def test_a_weak_hit_does_not_stop_the_search_and_the_looks_are_merged(cut_fp32):
+    def found(x: int, confidence: float) -> Detection:
+        return Detection(
+            BoundingBox(x, 10, x + 60, 30), confidence, ((x, 10), (x + 60, 10), (x + 60, 30), (x, 30))
+        )
+
+    sign, small_plate, plate = found(0, 0.13), found(200, 0.08), found(202, 0.36)
+    looks = {96: [sign], 128: [small_plate], 640: [plate], 800: [found(400, 0.9)]}
+
+    class Scripted(OnnxYoloSegDetector):
+        def _detect_at(self, image, size, threshold):
+            return looks[size]
+
+    detector = Scripted(cut_fp32, input_size=96, fallback_sizes=(128, 640, 800))
+    # 96 finds a sign only weakly, so 128 and 640 look too; 640 is sure of the plate, so 800 is not looked at.
+    # Of the two overlapping plate boxes the more confident stays.
+    assert detector.detect(np.zeros((8, 8, 3), np.uint8)) == [plate, sign]
+    looks[96] = [found(0, 0.5)]
+    assert detector.detect(np.zeros((8, 8, 3), np.uint8)) == [looks[96][0]]  # sure at the first look

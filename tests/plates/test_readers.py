@@ -74,3 +74,19 @@ def test_a_crop_narrower_than_the_models_min_aspect_is_widened_to_it():
     assert as_is.shape == widened.shape == (1, 3, 48, 192)
     assert (as_is[0, 0] > 0).any(axis=0).sum() == 96
     assert (widened[0, 0] > 0).any(axis=0).sum() == 144  # 48 x 3: more CTC steps for its characters
+
+
+def test_the_detector_sizes_setting_chooses_the_looks_and_is_named_in_the_version(monkeypatch):
+    from plates.pipeline import detector_sizes_from_env
+
+    assert detector_sizes_from_env() == (512, 640, 800, 1024)
+    monkeypatch.setenv("PLATES_DETECTOR_SIZES", "512")  # one look: a deployment of mostly plateless photos
+    config = PipelineConfig.from_env()
+    assert (config.detector_size, config.detector_fallback_sizes) == (512, ())
+    assert engine_version("platelens", (512,)).startswith("platedet-0.0.2-int8-512+")
+    monkeypatch.setenv("PLATES_DETECTOR_SIZES", " 640, 1280 ")
+    assert detector_sizes_from_env() == (640, 1280)
+    for bad in ("600", "512,big", "32", "4096", ","):
+        monkeypatch.setenv("PLATES_DETECTOR_SIZES", bad)
+        with pytest.raises(PlatesError, match="PLATES_DETECTOR_SIZES"):
+            detector_sizes_from_env()
