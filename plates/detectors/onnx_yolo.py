@@ -20,6 +20,10 @@ except ImportError as exc:  # pragma: no cover - onnxruntime is a hard dependenc
 STRIDES = (8, 16, 32)  # of the three detection levels; a dynamic input's sides are multiples of the last
 STRIDE = STRIDES[-1]
 REG_MAX = 16  # distribution-focal-loss bins per box side
+# Below this width : height a box is no plate (motorcycle and square plates are 1.2-1.75:1; a 2:1 plate turned
+# 45 degrees is 1:1). openalpr-eu: the 3 detections below it, 0.13-0.47:1, were an EU band alone and strips
+# beside plates, one of them (0.42) sure enough to stop the search.
+MIN_WIDTH_TO_HEIGHT = 0.7
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,14 @@ def decode_heads(outputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.
     return np.concatenate(boxes), np.concatenate(scores), np.concatenate(coefs)
 
 
+def _light_on_dark_view(image: np.ndarray) -> np.ndarray:
+    """The image in grey, its contrast equalised locally (CLAHE) and inverted: a plate with light characters
+    on a dark ground (night/IR shots, red or black plates) looks like the dark-on-light plates the detector
+    was trained on."""
+    grey = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
+    return np.repeat((255 - grey)[:, :, None], 3, axis=2)
+
+
 def _merged(detections: list[Detection], iou: float) -> list[Detection]:
     """Detections of several looks, most confident first, without one overlapping a more confident one."""
     kept: list[Detection] = []
@@ -94,6 +106,7 @@ class OnnxYoloSegDetector(Detector):
         max_detections: int = 10,
         fallback_sizes: tuple[int, ...] = (),
         sure: float = 0.25,
+        dark_sizes: tuple[int, ...] = (),
     ):
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -114,6 +127,7 @@ class OnnxYoloSegDetector(Detector):
         # until something is found (a plate too small for the first look); a static export has one size only.
         self.fallback_sizes = () if static else tuple(s for s in fallback_sizes if s != self.input_size)
         self.sure = sure
+        self.dark_sizes = () if static else dark_sizes
         self.raw_heads = len(self.session.get_outputs()) > 2
         self.input_dtype = np.float16 if "float16" in model_input.type else np.float32
         self.confidence = confidence
@@ -127,10 +141,15 @@ class OnnxYoloSegDetector(Detector):
         confident one is kept."""
         threshold = self.confidence if confidence is None else confidence
         found = self._detect_at(image, self.input_size, threshold)
-        for size in self.fallback_sizes:
+        dark = None
+        for inverted, size in [(False, s) for s in self.fallback_sizes] + [
+            (True, s) for s in self.dark_sizes
+        ]:
             if any(d.confidence >= self.sure for d in found):
                 break
-            found = _merged(found + self._detect_at(image, size, threshold), self.iou)
+            if inverted and dark is None:
+                dark = _light_on_dark_view(image)
+            found = _merged(found + self._detect_at(dark if inverted else image, size, threshold), self.iou)
         return found[: self.max_detections]
 
     def _detect_at(self, image: np.ndarray, size: int, threshold: float) -> list[Detection]:
@@ -165,8 +184,8 @@ class OnnxYoloSegDetector(Detector):
             box = self._unletterbox(box_lb.reshape(2, 2), info, width, height).reshape(-1)
             quad = self._unletterbox(quad_lb, info, width, height) if quad_lb is not None else None
             xmin, ymin, xmax, ymax = (int(round(v)) for v in box)
-            if xmax - xmin < 2 or ymax - ymin < 2:
-                continue
+            if xmax - xmin < 2 or xmax - xmin < MIN_WIDTH_TO_HEIGHT * (ymax - ymin):
+                continue  # a speck, or something taller than wide: no plate is (square ones are 1-1.3:1)
             if quad is None:
                 quad = np.array([[xmin, ymin], [xmax, ymin], [xmax, ymax], [xmin, ymax]], dtype=np.float32)
             detections.append(
