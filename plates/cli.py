@@ -97,6 +97,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .pipeline import PipelineConfig, get_pipeline
 
     dataset = Path(args.dataset)
+    if args.hard and not args.scenes:
+        print("error: --hard goes with --scenes SHARE", file=sys.stderr)
+        return 2
     if args.scenes and not (dataset / "labels.csv").is_file():
         print(
             f"error: --scenes needs a plate-crops folder (with labels.csv); {dataset} has none",
@@ -105,7 +108,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 2
     pipeline = get_pipeline(replace(PipelineConfig.from_env(), reader=args.reader) if args.reader else None)
     if args.scenes:
-        report = bench.run_scenes(dataset, share=args.scenes, pipeline=pipeline, limit=args.limit)
+        report = bench.run_scenes(
+            dataset, share=args.scenes, hard=args.hard, pipeline=pipeline, limit=args.limit
+        )
     elif (dataset / "labels.csv").is_file():
         report = bench.run_crops(dataset, pipeline=pipeline, limit=args.limit)
     else:
@@ -193,6 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SHARE",
         help="plate-crops folder only: paste each held-out crop SHARE of a synthetic car's width wide (e.g. 0.2)"
         " into a photo and read it end to end",
+    )
+    bench.add_argument(
+        "--hard",
+        action="store_true",
+        help="with --scenes: photos at dusk and out of focus, the plate more turned and seen more from the side",
     )
     bench.set_defaults(func=cmd_bench)
     train = sub.add_parser("train-reader", help="fine-tune PP-OCRv6 small into the plate reader (CPU)")

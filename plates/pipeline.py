@@ -29,6 +29,7 @@ from .base import (
 )
 from .color import plate_color
 from .ctc import BLANK, SEPARATOR, CtcReader, decode
+from .detectors.looks import VIEWS, Look
 from .errors import PlatesError
 from .formats import US_STATE_FORMATS, Decision, FormatCorrector, Likelihood
 from .geometry import plate_crop
@@ -64,70 +65,61 @@ def reader_from_env() -> str:
 
 
 DETECTOR_SIZE = 512
-# Where nothing is found at DETECTOR_SIZE with confidence DETECTOR_SURE, the detector looks again at these sizes
-# in turn until something is (a plate too small for 512: openalpr-eu has one that 640 finds; real US plates
-# pasted 93 px wide into 1280-px car photos (`bench --scenes 0.12`): found in 123 of 147 photos with 640 alone
-# after 512, 138 with 800 after it, 145 with 1024 after that). Larger looks cost only photos where nothing sure
-# is found (a 1280x720 photo without a plate: 80 ms with 640 alone, 256 ms with all three, quiet machine).
-# Setting PLATES_DETECTOR_SIZES (e.g. `512` for one look only) chooses the looks.
-DETECTOR_FALLBACK_SIZES = (640, 800, 1024)
+# Where nothing is found at DETECTOR_SIZE with confidence DETECTOR_SURE, the detector looks again in turn until
+# something is (`detectors.looks.Look`; setting PLATES_DETECTOR_LOOKS, e.g. `512` for one look only):
+# - larger, for plates too small for 512: openalpr-eu has one that 640 finds; real US plates pasted 93 px wide
+#   into 1280-px car photos (`bench --scenes 0.12`) are found in 123 of 147 photos with 640 alone after 512,
+#   138 with 800 after it, 145 with 1024 after that;
+# - at the image in grey, its contrast equalised (CLAHE), at 512: plates in dim or hazy photos (US and BR held-out
+#   crops pasted into car photos darkened to 25-45 %, blurred, tilted up to 8 degrees, seen up to 30 % from the
+#   side, JPEG 70: BR found 0.967 -> 0.984, strict 0.873 -> 0.886; US 0.986 -> 0.993, 0.912 -> 0.918);
+# - at that grey inverted ("inverted"), at 512 and 640: plates with light characters on a dark ground. Real
+#   Brazilian crops pasted into car photos (`bench --scenes 0.25`): 6 of 511 never found, all dark IR plates,
+#   now found and read (strict 0.918 -> 0.930); openalpr-eu's white-on-black `WSQ3021` found at 640.
+# These cost only photos where nothing sure is found (a 1280x720 photo without a plate: 80 ms with one look,
+# 256 ms with the three larger, 370 ms with the grey ones too, quiet machine).
+DETECTOR_LOOKS = (
+    Look(640),
+    Look(800),
+    Look(1024),
+    Look(512, "equalised"),
+    Look(512, "inverted"),
+    Look(640, "inverted"),
+)
 # A weak first hit (openalpr-eu: a sign at 0.13 where the plate is found at 0.36 by the 1024 look) must not
 # stop the search; ultralytics' default confidence threshold. On openalpr-eu only the images whose plate was
 # missed or clipped have no detection this sure at 512.
 DETECTOR_SURE = 0.25
 
 
-# Where the looks above find nothing sure, the image is looked at again at these sizes in grey, its contrast
-# equalised and inverted, so that a plate with light characters on a dark ground (night/IR shots, red, black,
-# dark blue plates) looks like those the detector was trained on. Measured (2026-12-02): real Brazilian crops
-# pasted into car photos (`bench --scenes 0.25`), 6 of 511 never found, all dark IR plates: found and read,
-# strict 0.918 -> 0.930 (0.971 -> 0.983 on the right labels); openalpr-eu's white-on-black `WSQ3021` found at
-# 640; US scenes unchanged at 1/5 and 1/8 of the car. A photo without a plate costs about 330 ms instead of
-# 260; on openalpr-eu with the labelled plate painted over, 3 more of 108 photos give a (low-scored) reading.
-# Setting PLATES_DETECTOR_DARK_SIZES (`none` for no such look) chooses them.
-DETECTOR_DARK_SIZES = (512, 640)
-
-
-def _sizes_from_env(name: str, default: tuple[int, ...], *, allow_none: bool = False) -> tuple[int, ...]:
-    value = os.environ.get(name, "").strip()
+def detector_looks_from_env() -> tuple[int, tuple[Look, ...]]:
+    """The detector's first look and the looks after it, from PLATES_DETECTOR_LOOKS: comma-separated, the first
+    a size, each other a size (the image itself) or VIEW:SIZE (a view of `detectors.looks.VIEWS`)."""
+    value = os.environ.get("PLATES_DETECTOR_LOOKS", "").strip()
     if not value:
-        return default
-    if allow_none and value.lower() == "none":
-        return ()
+        return DETECTOR_SIZE, DETECTOR_LOOKS
     try:
-        sizes = tuple(int(part) for part in value.replace(" ", "").split(","))
+        first, *looks = [Look.parse(item) for item in value.split(",")]
+        if first.view != "image":
+            raise ValueError("the first look is at the image itself")
     except ValueError:
-        sizes = ()
-    if not sizes or any(size < 64 or size > 2048 or size % 32 for size in sizes):
         raise PlatesError(
-            f"{name}={value!r}: give comma-separated sizes, multiples of 32 from 64 to 2048 (first look first), "
-            f"e.g. {','.join(map(str, default))}" + (", or none" if allow_none else "")
-        )
-    return sizes
-
-
-def detector_sizes_from_env() -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The detector's looks: first then fallbacks (PLATES_DETECTOR_SIZES), and the light-on-dark looks
-    (PLATES_DETECTOR_DARK_SIZES)."""
-    return (
-        _sizes_from_env("PLATES_DETECTOR_SIZES", (DETECTOR_SIZE, *DETECTOR_FALLBACK_SIZES)),
-        _sizes_from_env("PLATES_DETECTOR_DARK_SIZES", DETECTOR_DARK_SIZES, allow_none=True),
-    )
+            f"PLATES_DETECTOR_LOOKS={value!r}: give comma-separated looks, the first a size, each other a size or "
+            f"VIEW:SIZE ({', '.join(v for v in VIEWS if v != 'image')}), sizes multiples of 32 from 64 to 2048; "
+            f"e.g. {','.join(map(str, [DETECTOR_SIZE, *DETECTOR_LOOKS]))}"
+        ) from None
+    return first.size, tuple(looks)
 
 
 def engine_version(
-    reader: str,
-    detector_sizes: tuple[int, ...] = (DETECTOR_SIZE, *DETECTOR_FALLBACK_SIZES),
-    dark_sizes: tuple[int, ...] = DETECTOR_DARK_SIZES,
+    reader: str, detector_size: int = DETECTOR_SIZE, looks: tuple[Look, ...] = DETECTOR_LOOKS
 ) -> str:
-    looks = "-".join(map(str, detector_sizes)) + (
-        "-dark-" + "-".join(map(str, dark_sizes)) if dark_sizes else ""
-    )
-    return f"platedet-0.0.2-int8-{looks}+{READERS[reader].tag}+plates-{__version__}"
+    sizes = "-".join([str(detector_size)] + [look.tag for look in looks])
+    return f"platedet-0.0.2-int8-{sizes}+{READERS[reader].tag}+plates-{__version__}"
 
 
 # Stored with every reading: which models and engine code produced it. Known without loading the models.
-ENGINE_VERSION = engine_version(reader_from_env(), *detector_sizes_from_env())
+ENGINE_VERSION = engine_version(reader_from_env(), *detector_looks_from_env())
 
 
 @dataclass(frozen=True)
@@ -136,8 +128,7 @@ class PipelineConfig:
     reader: str = DEFAULT_READER  # a key of READERS; from_env reads $PLATES_READER
     detector_threads: int = 2
     detector_size: int = DETECTOR_SIZE  # long side of the detector's input (the rebuilt model takes any)
-    detector_fallback_sizes: tuple[int, ...] = DETECTOR_FALLBACK_SIZES
-    detector_dark_sizes: tuple[int, ...] = DETECTOR_DARK_SIZES
+    detector_looks: tuple[Look, ...] = DETECTOR_LOOKS  # where the first look finds nothing sure
     reader_threads: int = 2  # onnxruntime readers; the Paddle reader always runs 1 thread
     detection_threshold: float = 0.1  # measured: 0.1 finds 2 of the 4 plates 0.25 misses on openalpr-eu
     ocr_threshold: float = 0.0
@@ -154,13 +145,12 @@ class PipelineConfig:
     @classmethod
     def from_env(cls) -> PipelineConfig:
         models = os.environ.get("PLATES_MODELS_DIR")
-        (first, *fallbacks), dark = detector_sizes_from_env()
+        first, looks = detector_looks_from_env()
         return cls(
             models_dir=Path(models) if models else None,
             reader=reader_from_env(),
             detector_size=first,
-            detector_fallback_sizes=tuple(fallbacks),
-            detector_dark_sizes=dark,
+            detector_looks=looks,
         )
 
 
@@ -188,9 +178,8 @@ class Pipeline:
                 hub.model_path(built.name, root) / built.file,
                 threads=self.config.detector_threads,
                 input_size=self.config.detector_size,
-                fallback_sizes=self.config.detector_fallback_sizes,
+                looks=self.config.detector_looks,
                 sure=DETECTOR_SURE,
-                dark_sizes=self.config.detector_dark_sizes,
                 confidence=self.config.detection_threshold,
                 max_detections=self.config.max_plates,
             )
@@ -199,9 +188,7 @@ class Pipeline:
         self.band_reader = self._load_band_reader(root)
         self.corrector = FormatCorrector(self.reader.alphabet)
         self.version = engine_version(
-            self.config.reader,
-            (self.config.detector_size, *self.config.detector_fallback_sizes),
-            self.config.detector_dark_sizes,
+            self.config.reader, self.config.detector_size, self.config.detector_looks
         )
         self.trim_y = READERS[self.config.reader].trim_y if self.config.trim_y is None else self.config.trim_y
         self._lock = threading.Lock()

@@ -169,22 +169,32 @@ def _encoded(image: Image.Image, fmt: str = "JPEG") -> bytes:
     return buffer.getvalue()
 
 
-def real_plate_photo(plate: np.ndarray, *, share: float = 0.2, seed: int = 0) -> bytes:
+def real_plate_photo(plate: np.ndarray, *, share: float = 0.2, seed: int = 0, hard: bool = False) -> bytes:
     """JPEG photo (1280x720) of a synthetic car carrying a real plate crop (RGB) `share` of the car's width
-    wide, turned up to 4 degrees and seen up to 15 % from the side (the crops benchmark's scenes)."""
+    wide, turned up to 4 degrees and seen up to 15 % from the side (the crops benchmark's scenes). `hard`: at
+    dusk and out of focus, turned up to 8 degrees, seen up to 30 % from the side: the photo blurred (sigma 1-2
+    px), darkened to 25-45 % with sensor noise and saved at JPEG quality 70."""
     rng = np.random.default_rng(seed)
     scene, (bx0, by0, bx1, by1) = _car_scene((1280, 720), rng)
     pw = max(8, int((bx1 - bx0) * share))
     ph = max(4, round(plate.shape[0] * pw / plate.shape[1]))
     plate = cv2.resize(plate, (pw, ph), interpolation=cv2.INTER_AREA)
-    theta, shrink = np.radians(rng.uniform(-4, 4)), rng.uniform(0, 0.15) * ph / 2
+    turn, side = (8, 0.3) if hard else (4, 0.15)
+    theta, shrink = np.radians(rng.uniform(-turn, turn)), rng.uniform(0, side) * ph / 2
     corners = np.array(
         [[-pw / 2, -ph / 2], [pw / 2, -ph / 2 + shrink], [pw / 2, ph / 2 - shrink], [-pw / 2, ph / 2]],
         np.float32,
     )
     rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]], np.float32)
     corners = corners @ rotation.T + np.array([(bx0 + bx1) / 2, by0 + (by1 - by0) * 0.66], np.float32)
-    return _encoded(_pasted(scene, plate, corners))
+    photo = _pasted(scene, plate, corners)
+    if not hard:
+        return _encoded(photo)
+    dusk = np.asarray(photo.filter(ImageFilter.GaussianBlur(rng.uniform(1.0, 2.0))), np.float32)
+    dusk = dusk * rng.uniform(0.25, 0.45) + rng.normal(0, 6, dusk.shape)
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(dusk, 0, 255).astype(np.uint8)).save(buffer, format="JPEG", quality=70)
+    return buffer.getvalue()
 
 
 def plate_photo(

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..base import BoundingBox, Detection, Detector
 from ..geometry import mask_quadrilateral
+from .looks import VIEWS, Look
 
 try:
     import onnxruntime as ort
@@ -72,14 +73,6 @@ def decode_heads(outputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.
     return np.concatenate(boxes), np.concatenate(scores), np.concatenate(coefs)
 
 
-def _light_on_dark_view(image: np.ndarray) -> np.ndarray:
-    """The image in grey, its contrast equalised locally (CLAHE) and inverted: a plate with light characters
-    on a dark ground (night/IR shots, red or black plates) looks like the dark-on-light plates the detector
-    was trained on."""
-    grey = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
-    return np.repeat((255 - grey)[:, :, None], 3, axis=2)
-
-
 def _merged(detections: list[Detection], iou: float) -> list[Detection]:
     """Detections of several looks, most confident first, without one overlapping a more confident one."""
     kept: list[Detection] = []
@@ -104,9 +97,8 @@ class OnnxYoloSegDetector(Detector):
         confidence: float = 0.25,
         iou: float = 0.5,
         max_detections: int = 10,
-        fallback_sizes: tuple[int, ...] = (),
+        looks: tuple[Look, ...] = (),
         sure: float = 0.25,
-        dark_sizes: tuple[int, ...] = (),
     ):
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -123,11 +115,9 @@ class OnnxYoloSegDetector(Detector):
         # A static export runs at its own size; the rebuilt graph takes any multiple of 32 (long side).
         self.input_size = int(model_input.shape[2]) if static else (input_size or 640)
         self.square = static
-        # An image where nothing is found at input_size is looked at again at each of these sizes in turn,
-        # until something is found (a plate too small for the first look); a static export has one size only.
-        self.fallback_sizes = () if static else tuple(s for s in fallback_sizes if s != self.input_size)
+        # Where nothing sure is found at input_size, the looks in turn; a static export has one size only.
+        self.looks = () if static else looks
         self.sure = sure
-        self.dark_sizes = () if static else dark_sizes
         self.raw_heads = len(self.session.get_outputs()) > 2
         self.input_dtype = np.float16 if "float16" in model_input.type else np.float32
         self.confidence = confidence
@@ -135,21 +125,19 @@ class OnnxYoloSegDetector(Detector):
         self.max_detections = max_detections
 
     def detect(self, image: np.ndarray, *, confidence: float | None = None) -> list[Detection]:
-        """Plates found at input_size; where none is found there with `sure` confidence, also those found at
-        each fallback size in turn, until one is (a weak hit, such as a sign, must not stop the search for a
-        plate too small for the first look). The looks' detections are merged: of two that overlap, the more
-        confident one is kept."""
+        """Plates found at input_size; where none is found there with `sure` confidence, also those found by
+        each of `looks` in turn, until one is (a weak hit, such as a sign, must not stop the search for a plate
+        too small for the first look, or too dark). The looks' detections are merged: of two that overlap, the
+        more confident one is kept."""
         threshold = self.confidence if confidence is None else confidence
         found = self._detect_at(image, self.input_size, threshold)
-        dark = None
-        for inverted, size in [(False, s) for s in self.fallback_sizes] + [
-            (True, s) for s in self.dark_sizes
-        ]:
+        views = {"image": image}
+        for look in self.looks:
             if any(d.confidence >= self.sure for d in found):
                 break
-            if inverted and dark is None:
-                dark = _light_on_dark_view(image)
-            found = _merged(found + self._detect_at(dark if inverted else image, size, threshold), self.iou)
+            if look.view not in views:
+                views[look.view] = VIEWS[look.view](image)
+            found = _merged(found + self._detect_at(views[look.view], look.size, threshold), self.iou)
         return found[: self.max_detections]
 
     def _detect_at(self, image: np.ndarray, size: int, threshold: float) -> list[Detection]:

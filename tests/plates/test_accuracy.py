@@ -72,7 +72,8 @@ def test_dark_plates_are_found_by_the_light_on_dark_look(pipeline):
     folder = DATASETS / "plate-crops-br"
     if not folder.is_dir():
         pytest.skip(f"crops not present at {folder}")
-    plain = Pipeline(replace(pipeline.config, detector_dark_sizes=()), reader=pipeline.reader)
+    looks = tuple(look for look in pipeline.config.detector_looks if look.view == "image")
+    plain = Pipeline(replace(pipeline.config, detector_looks=looks), reader=pipeline.reader)
     files = ["AEA4145_0", "AHG2618_5", "BXI7775_0", "AHG2618_7", "MBK3990_1", "ATP4756_2"]
     photos = [
         real_plate_photo(

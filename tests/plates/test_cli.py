@@ -85,6 +85,9 @@ def test_bench_scenes_reads_held_out_crops_pasted_into_photos(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert re.search(r"\| us: a plate read +\| 1\.000 \|", proc.stdout), proc.stdout
     assert "us: exact, strict" in proc.stdout and "median ms / photo" in proc.stdout
+    proc = run("bench", str(folder), "--scenes", "0.25", "--hard")  # at dusk, out of focus
+    assert proc.returncode == 0, proc.stderr
+    assert "us: a plate read" in proc.stdout
 
 
 def jpeg_bytes(rgb) -> bytes:
@@ -97,3 +100,5 @@ def test_bench_scenes_on_a_folder_without_labels_is_a_clear_error(tmp_path):
     proc = run("bench", str(tmp_path), "--scenes", "0.2")
     assert proc.returncode == 2
     assert "--scenes needs a plate-crops folder" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run("bench", str(tmp_path), "--hard")
+    assert proc.returncode == 2 and "--hard goes with --scenes" in proc.stderr

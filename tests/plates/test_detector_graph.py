@@ -8,6 +8,7 @@ import pytest
 from plates import hub
 from plates.base import BoundingBox, Detection
 from plates.detectors import yolo_graph
+from plates.detectors.looks import VIEWS, Look
 from plates.detectors.onnx_yolo import OnnxYoloSegDetector, decode_heads, letterbox
 from plates.images import decode_image
 from plates.synth import plate_scene
@@ -64,12 +65,12 @@ def test_letterbox_pads_a_dynamic_input_only_to_a_multiple_of_32():
 def test_an_image_where_nothing_is_found_is_looked_at_again_at_the_fallback_sizes(cut_fp32):
     rgb = decode_image(plate_scene("KA123BC", size=(1280, 720), seed=4).data).rgb
     assert OnnxYoloSegDetector(cut_fp32, input_size=96).detect(rgb) == []  # the plate: a few pixels
-    (found,) = OnnxYoloSegDetector(cut_fp32, input_size=96, fallback_sizes=(640,)).detect(rgb)
+    (found,) = OnnxYoloSegDetector(cut_fp32, input_size=96, looks=(Look(640),)).detect(rgb)
     assert found.confidence > 0.25
-    (found,) = OnnxYoloSegDetector(cut_fp32, input_size=96, fallback_sizes=(128, 640)).detect(rgb)  # in turn
+    (found,) = OnnxYoloSegDetector(cut_fp32, input_size=96, looks=(Look(128), Look(640))).detect(rgb)
     assert found.confidence > 0.25
-    static = OnnxYoloSegDetector(hub.model_path("platedet") / "platedet.onnx", fallback_sizes=(320,))
-    assert static.fallback_sizes == ()
+    static = OnnxYoloSegDetector(hub.model_path("platedet") / "platedet.onnx", looks=(Look(320),))
+    assert static.looks == ()
 
 
 def test_a_weak_hit_does_not_stop_the_search_and_the_looks_are_merged(cut_fp32):
@@ -85,9 +86,23 @@ def test_a_weak_hit_does_not_stop_the_search_and_the_looks_are_merged(cut_fp32):
         def _detect_at(self, image, size, threshold):
             return looks[size]
 
-    detector = Scripted(cut_fp32, input_size=96, fallback_sizes=(128, 640, 800))
+    detector = Scripted(cut_fp32, input_size=96, looks=(Look(128), Look(640), Look(800)))
     # 96 finds a sign only weakly, so 128 and 640 look too; 640 is sure of the plate, so 800 is not looked at.
     # Of the two overlapping plate boxes the more confident stays.
     assert detector.detect(np.zeros((8, 8, 3), np.uint8)) == [plate, sign]
     looks[96] = [found(0, 0.5)]
     assert detector.detect(np.zeros((8, 8, 3), np.uint8)) == [looks[96][0]]  # sure at the first look
+
+
+def test_the_inverted_view_turns_light_characters_on_a_dark_ground_dark_on_light():
+    dark_plate = np.full((40, 120, 3), 30, np.uint8)
+    dark_plate[10:30, 20:30] = 220  # a light stroke
+    seen = VIEWS["inverted"](dark_plate)
+    assert seen.shape == dark_plate.shape and (seen[..., 0] == seen[..., 2]).all()  # grey, 3 channels
+    assert seen[20, 25, 0] < 100 < seen[5, 5, 0]  # the stroke dark, the ground light
+    assert (
+        Look.parse("inverted:640") == Look(640, "inverted") and str(Look(640, "inverted")) == "inverted:640"
+    )
+    for bad in ("sideways:512", "inverted:600", "4096", "x"):
+        with pytest.raises(ValueError):
+            Look.parse(bad)

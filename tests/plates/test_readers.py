@@ -76,24 +76,21 @@ def test_a_crop_narrower_than_the_models_min_aspect_is_widened_to_it():
     assert (widened[0, 0] > 0).any(axis=0).sum() == 144  # 48 x 3: more CTC steps for its characters
 
 
-def test_the_detector_sizes_settings_choose_the_looks_and_are_named_in_the_version(monkeypatch):
-    from plates.pipeline import detector_sizes_from_env
+def test_the_detector_looks_setting_chooses_the_looks_and_is_named_in_the_version(monkeypatch):
+    from plates.detectors.looks import Look
+    from plates.pipeline import DETECTOR_LOOKS, detector_looks_from_env
 
-    assert detector_sizes_from_env() == ((512, 640, 800, 1024), (512, 640))
-    assert engine_version("platelens").startswith("platedet-0.0.2-int8-512-640-800-1024-dark-512-640+")
-    # One look only, no light-on-dark look: a deployment of mostly plateless photos.
-    monkeypatch.setenv("PLATES_DETECTOR_SIZES", "512")
-    monkeypatch.setenv("PLATES_DETECTOR_DARK_SIZES", "None")
+    assert detector_looks_from_env() == (512, DETECTOR_LOOKS)
+    assert engine_version("platelens").startswith("platedet-0.0.2-int8-512-640-800-1024-eq512-inv512-inv640+")
+    monkeypatch.setenv("PLATES_DETECTOR_LOOKS", "512")  # one look: a deployment of mostly plateless photos
     config = PipelineConfig.from_env()
-    assert (config.detector_size, config.detector_fallback_sizes, config.detector_dark_sizes) == (512, (), ())
-    assert engine_version("platelens", (512,), ()).startswith("platedet-0.0.2-int8-512+")
-    monkeypatch.setenv("PLATES_DETECTOR_SIZES", " 640, 1280 ")
-    assert detector_sizes_from_env()[0] == (640, 1280)
-    for bad in ("600", "512,big", "32", "4096", ",", "none"):
-        monkeypatch.setenv("PLATES_DETECTOR_SIZES", bad)
-        with pytest.raises(PlatesError, match="PLATES_DETECTOR_SIZES"):
-            detector_sizes_from_env()
-    monkeypatch.delenv("PLATES_DETECTOR_SIZES")
-    monkeypatch.setenv("PLATES_DETECTOR_DARK_SIZES", "640,")
-    with pytest.raises(PlatesError, match="PLATES_DETECTOR_DARK_SIZES='640,'.*or none"):
-        detector_sizes_from_env()
+    assert (config.detector_size, config.detector_looks) == (512, ())
+    assert engine_version("platelens", 512, ()).startswith("platedet-0.0.2-int8-512+")
+    monkeypatch.setenv("PLATES_DETECTOR_LOOKS", " 640, 1280, equalised:512 ")
+    assert detector_looks_from_env() == (640, (Look(1280), Look(512, "equalised")))
+    for bad in ("600", "512,big", "32", "4096", ",", "inverted:512", "512,sideways:512"):
+        monkeypatch.setenv("PLATES_DETECTOR_LOOKS", bad)
+        with pytest.raises(
+            PlatesError, match="PLATES_DETECTOR_LOOKS.*e.g. 512,640,800,1024,equalised:512,inverted:512"
+        ):
+            detector_looks_from_env()
