@@ -105,3 +105,28 @@ def test_a_large_photo_answers_in_its_own_pixel_coordinates(pipeline):
     assert abs(plate.box.xmin - xmin) < 40 and abs(plate.box.xmax - xmax) < 40
     assert abs(plate.box.ymin - ymin) < 40 and abs(plate.box.ymax - ymax) < 40
     assert all(0 <= x < 4000 and 0 <= y < 2250 for x, y in plate.polygon)
+
+
+def test_an_image_shaped_like_a_plate_is_read_whole(pipeline):
+    """A plate crop uploaded as it is (a camera's own detector cut it): the detector finds crops in pieces or
+    not at all, so the image is read whole, with no detection confidence."""
+    import io
+
+    from PIL import Image
+
+    from plates.synth import one_row_plate, us_plate
+
+    for plate, text in (
+        (one_row_plate("AB12CDE", width=300), "ab12cde"),
+        (us_plate("7KLM302", "Ohio", 240), "7klm302"),
+    ):
+        buffer = io.BytesIO()
+        Image.fromarray(plate).save(buffer, format="JPEG", quality=90)
+        (result,) = pipeline.recognize(buffer.getvalue()).results
+        height, width = plate.shape[:2]
+        assert (result.text, result.dscore) == (text, 0.0)
+        assert result.box == BoundingBox(0, 0, width - 1, height - 1)
+
+
+def test_a_plate_shaped_image_that_is_no_plate_reads_as_nothing(pipeline):
+    assert pipeline.recognize(blank_photo(size=(400, 150))).results == ()
