@@ -436,10 +436,10 @@ class Pipeline:
 
 
 # An image shaped like a plate (a crop someone cut, or a camera's own detector sent: US plates are 2:1,
-# Brazilian 3:1, EU 4.7:1; photos are 1.33-1.78:1) where the detector finds nothing spanning half its width is
-# also read whole, and that reading is kept where it is confident: the detector, trained on plates on cars,
-# finds tight crops in pieces (stickers, stamps) or not at all (held-out US crops uploaded as they are: 32 of 120
-# with something found, 0 read right; BR: 15, 0). Otherwise (a wide thumbnail of a car) what it found stays.
+# Brazilian 3:1, EU 4.7:1; photos are 1.33-1.78:1) is also read whole, and that reading replaces what the
+# detector found in it where it is confident: the detector, trained on plates on cars, finds tight crops in
+# pieces (stickers, stamps) or not at all (held-out US crops uploaded as they are: 32 of 120 with something
+# found, 0 read right; BR: 15, 0). A wide thumbnail of a car reads poorly whole, and what was found in it stays.
 PLATE_SHAPED = (1.85, 6.0)  # width : height
 PLATE_SHAPED_MAX_HEIGHT = 320
 WHOLE_IMAGE_MIN_SCORE = 0.5
