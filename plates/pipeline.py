@@ -367,8 +367,13 @@ class Pipeline:
             )
 
         decisions = [decide(i, country) for i, country in enumerate(countries)]
+        # A caller that says its plates are American (`regions=us`, `us-ca`) gets each US-shaped plate's state as
+        # its region (Plate Recognizer answers `us-ca`), about 25 ms a plate; otherwise the state is read only
+        # where it could change the reading.
+        us_hinted = any(r == "us" or r.startswith("us-") for r in regions)
         wanted = [
-            country is None and self.corrector.state_could_decide(raw.emissions, alts, decision, score)
+            country is None
+            and (us_hinted or self.corrector.state_could_decide(raw.emissions, alts, decision, score))
             for country, raw, alts, decision, score in zip(
                 countries, raws, alternatives, decisions, scores, strict=True
             )

@@ -130,6 +130,14 @@ def test_a_state_read_off_the_plate_names_its_region_end_to_end(pipeline, monkey
     assert (decision.plate, decision.region) == ("ABC1234", "us-ny")
 
 
+@pytest.mark.parametrize("regions", [("us",), ("us-ca",), ("gb", "us-ny")])
+def test_a_caller_that_says_its_plates_are_american_gets_every_state(pipeline, regions):
+    crop = us_plate("ABC1234", "New York")
+    decision = pipeline.read_crops([crop], regions)[0]
+    assert (decision.plate, decision.region) == ("ABC1234", "us-ny")  # read though the reading is clean
+    assert pipeline.read_crops([crop], ("gb",))[0].region != "us-ny"
+
+
 @pytest.mark.parametrize(
     ("regions", "expected", "region"),
     [
