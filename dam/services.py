@@ -287,16 +287,21 @@ def asset_recognize(
 
 
 def _regions_only(result: Recognition, regions) -> Recognition:
-    """Keep only plates whose predicted region is one of `regions` (a country or its subdivision)."""
+    """Keep only plates whose predicted region is one of `regions`: a country keeps its states' plates, a state
+    (`us-ny`) keeps its own and those whose state is unknown (`us`), not another state's (`us-ca`)."""
     if not regions:
         return result
-    wanted = {r.lower() for r in regions} | {region_country(r) for r in regions}
-    return replace(
-        result,
-        results=tuple(
-            r for r in result.results if r.region.lower() in wanted or region_country(r.region) in wanted
-        ),
-    )
+    wanted = {r.lower() for r in regions}
+
+    def kept(region: str) -> bool:
+        region, country = region.lower(), region_country(region)
+        return (
+            region in wanted
+            or country in wanted
+            or (region == country and any(region_country(w) == country for w in wanted))
+        )
+
+    return replace(result, results=tuple(r for r in result.results if kept(r.region)))
 
 
 def image_recognize(

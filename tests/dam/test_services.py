@@ -218,6 +218,8 @@ def test_stored_box_json_becomes_a_bounding_box(box, expected):
         ("us-ca", ["us"], True),  # a state's plate is a plate of its country
         ("us-ca", ["us-ca"], True),
         ("us", ["us-ny"], True),  # a country-level reading passes a request for one of its states
+        ("us-ca", ["us-ny"], False),  # another state's plate does not (a us hint reads every state)
+        ("us-ca", ["gb", "us-ca"], True),
         ("gb", ["US-CA"], False),
         ("fr", ["fr", "gb"], True),
     ],
