@@ -3,6 +3,7 @@ per process and answering with a plates.base.Recognition."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import threading
@@ -111,10 +112,15 @@ def detector_looks_from_env() -> tuple[int, tuple[Look, ...]]:
     return first.size, tuple(looks)
 
 
+MAX_LOOKS_TAG = 40  # the default looks take 36 characters; longer lists are named by a hash
+
+
 def engine_version(
     reader: str, detector_size: int = DETECTOR_SIZE, looks: tuple[Look, ...] = DETECTOR_LOOKS
 ) -> str:
     sizes = "-".join([str(detector_size)] + [look.tag for look in looks])
+    if len(sizes) > MAX_LOOKS_TAG:  # stored with each reading in 100 characters
+        sizes = "looks-" + hashlib.sha1(sizes.encode()).hexdigest()[:12]
     return f"platedet-0.0.2-int8-{sizes}+{READERS[reader].tag}+plates-{__version__}"
 
 

@@ -86,6 +86,12 @@ def test_the_detector_looks_setting_chooses_the_looks_and_is_named_in_the_versio
     config = PipelineConfig.from_env()
     assert (config.detector_size, config.detector_looks) == (512, ())
     assert engine_version("platelens", 512, ()).startswith("platedet-0.0.2-int8-512+")
+    many = tuple(
+        Look(size, view) for size in (512, 640, 800, 1024, 1280, 2048) for view in ("image", "inverted")
+    )
+    for reader in READERS:  # stored with each reading in 100 characters, however many looks
+        assert len(engine_version(reader, 2048, many)) <= 100
+    assert engine_version("platelens", 512, many) != engine_version("platelens", 512, many[:-1])
     monkeypatch.setenv("PLATES_DETECTOR_LOOKS", " 640, 1280, equalised:512 ")
     assert detector_looks_from_env() == (640, (Look(1280), Look(512, "equalised")))
     for bad in ("600", "512,big", "32", "4096", ",", "inverted:512", "512,sideways:512"):
