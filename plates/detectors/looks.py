@@ -23,12 +23,16 @@ VIEWS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "equalised": _equalised,
     "inverted": lambda image: 255 - _equalised(image),
 }
-VIEW_TAGS = {"image": "", "equalised": "eq", "inverted": "inv"}  # in the engine version
+# "zoomed_out": the image itself at half the look's size, centred on the look's canvas, so that a plate filling
+# the photo (a close-up) is the size of one on a car seen from farther: the detector finds close-ups in pieces.
+ZOOMED_OUT = "zoomed_out"
+VIEW_NAMES = (*VIEWS, ZOOMED_OUT)
+VIEW_TAGS = {"image": "", "equalised": "eq", "inverted": "inv", ZOOMED_OUT: "zo"}  # in the engine version
 
 
 @dataclass(frozen=True)
 class Look:
-    """One pass of the detector: the image seen as `view` (a key of VIEWS), letterboxed to `size`."""
+    """One pass of the detector: the image seen as `view` (one of VIEW_NAMES), letterboxed to `size`."""
 
     size: int
     view: str = "image"
@@ -45,6 +49,6 @@ class Look:
         """`512` or `inverted:512`; ValueError for anything else."""
         view, _, size = text.strip().rpartition(":")
         look = cls(int(size), view or "image")
-        if look.view not in VIEWS or not 64 <= look.size <= 2048 or look.size % 32:
+        if look.view not in VIEW_NAMES or not 64 <= look.size <= 2048 or look.size % 32:
             raise ValueError(f"not a look: {text!r}")
         return look

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..base import BoundingBox, Detection, Detector
 from ..geometry import mask_quadrilateral
-from .looks import VIEWS, Look
+from .looks import VIEWS, ZOOMED_OUT, Look
 
 try:
     import onnxruntime as ort
@@ -34,14 +34,19 @@ class LetterboxInfo:
     pad_y: float
 
 
-def letterbox(image: np.ndarray, size: int, *, square: bool = True) -> tuple[np.ndarray, LetterboxInfo]:
+def letterbox(
+    image: np.ndarray, size: int, *, square: bool = True, shrink: int = 1
+) -> tuple[np.ndarray, LetterboxInfo]:
     """Resize keeping the aspect ratio so the long side is `size`, and pad (value 114), centred as ultralytics
-    does: to size x size, or (square=False, for a dynamic-size model) only up to the next multiple of 32."""
+    does: to size x size, or (square=False, for a dynamic-size model) only up to the next multiple of 32.
+    `shrink`: the image resized to 1/shrink of that, centred on the same canvas (a close-up seen from farther)."""
     height, width = image.shape[:2]
-    scale = min(size / height, size / width)
+    full = min(size / height, size / width)
+    scale = full / shrink
     new_w, new_h = round(width * scale), round(height * scale)
     resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR) if scale != 1 else image
-    out_w, out_h = (size, size) if square else (-(-new_w // STRIDE) * STRIDE, -(-new_h // STRIDE) * STRIDE)
+    full_w, full_h = round(width * full), round(height * full)
+    out_w, out_h = (size, size) if square else (-(-full_w // STRIDE) * STRIDE, -(-full_h // STRIDE) * STRIDE)
     pad_x, pad_y = (out_w - new_w) / 2, (out_h - new_h) / 2
     top, left = round(pad_y - 0.1), round(pad_x - 0.1)
     canvas = np.full((out_h, out_w, 3), 114, dtype=np.uint8)
@@ -127,7 +132,7 @@ class OnnxYoloSegDetector(Detector):
     def detect(self, image: np.ndarray, *, confidence: float | None = None) -> list[Detection]:
         """Plates found at input_size; where none is found there with `sure` confidence, also those found by
         each of `looks` in turn, until one is (a weak hit, such as a sign, must not stop the search for a plate
-        too small for the first look, or too dark). The looks' detections are merged: of two that overlap, the
+        too small for the first look, too dark, or too close). The looks' detections are merged: of two that overlap, the
         more confident one is kept."""
         threshold = self.confidence if confidence is None else confidence
         found = self._detect_at(image, self.input_size, threshold)
@@ -135,13 +140,15 @@ class OnnxYoloSegDetector(Detector):
         for look in self.looks:
             if any(d.confidence >= self.sure for d in found):
                 break
-            if look.view not in views:
-                views[look.view] = VIEWS[look.view](image)
-            found = _merged(found + self._detect_at(views[look.view], look.size, threshold), self.iou)
+            view = "image" if look.view == ZOOMED_OUT else look.view
+            if view not in views:
+                views[view] = VIEWS[view](image)
+            shrink = 2 if look.view == ZOOMED_OUT else 1
+            found = _merged(found + self._detect_at(views[view], look.size, threshold, shrink), self.iou)
         return found[: self.max_detections]
 
-    def _detect_at(self, image: np.ndarray, size: int, threshold: float) -> list[Detection]:
-        boxed, info = letterbox(image, size, square=self.square)
+    def _detect_at(self, image: np.ndarray, size: int, threshold: float, shrink: int = 1) -> list[Detection]:
+        boxed, info = letterbox(image, size, square=self.square, shrink=shrink)
         tensor = (boxed.transpose(2, 0, 1)[None].astype(np.float32) / 255.0).astype(self.input_dtype)
         outputs = self.session.run(None, {self.input_name: tensor})
         if self.raw_heads:

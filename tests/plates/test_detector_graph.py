@@ -62,6 +62,15 @@ def test_letterbox_pads_a_dynamic_input_only_to_a_multiple_of_32():
     assert letterbox(np.zeros((432, 576, 3), np.uint8), 640)[0].shape == (640, 640, 3)
 
 
+def test_a_zoomed_out_look_is_the_image_at_half_size_centred_on_the_same_canvas():
+    image = np.full((432, 576, 3), 255, np.uint8)
+    canvas, info = letterbox(image, 480, square=False, shrink=2)
+    assert canvas.shape == (384, 480, 3) and info.scale == pytest.approx(240 / 576)
+    assert (canvas[192, 240] == 255).all() and (canvas[5, 5] == 114).all()  # the image in the middle, padded
+    centre = OnnxYoloSegDetector._unletterbox(np.array([[240.0, 192.0]]), info, 576, 432)
+    assert np.abs(centre - [[288, 216]]).max() <= 1  # boxes come back in the image's own pixels
+
+
 def test_an_image_where_nothing_is_found_is_looked_at_again_at_the_fallback_sizes(cut_fp32):
     rgb = decode_image(plate_scene("KA123BC", size=(1280, 720), seed=4).data).rgb
     assert OnnxYoloSegDetector(cut_fp32, input_size=96).detect(rgb) == []  # the plate: a few pixels
@@ -83,7 +92,7 @@ def test_a_weak_hit_does_not_stop_the_search_and_the_looks_are_merged(cut_fp32):
     looks = {96: [sign], 128: [small_plate], 640: [plate], 800: [found(400, 0.9)]}
 
     class Scripted(OnnxYoloSegDetector):
-        def _detect_at(self, image, size, threshold):
+        def _detect_at(self, image, size, threshold, shrink=1):
             return looks[size]
 
     detector = Scripted(cut_fp32, input_size=96, looks=(Look(128), Look(640), Look(800)))
