@@ -119,11 +119,11 @@ def _right_labels_rows(wrong_labels: int, strict_right_labels: float) -> list[tu
 
 
 def _strict_right_labels(rows: list[dict[str, str]], hits: set[str], wrong: set[str]) -> tuple[int, float]:
-    """How many of the rows' labels are known wrong, and strict accuracy (`hits`: files read as labelled)
-    on the other rows."""
+    """How many of the rows' labels are known wrong, and strict accuracy (`hits`: the rows' files read as
+    labelled) on the other rows."""
     files = {r["file"] for r in rows}
     wrong_here = files & wrong
-    return len(wrong_here), len((hits & files) - wrong_here) / max(1, len(files) - len(wrong_here))
+    return len(wrong_here), len(hits - wrong_here) / max(1, len(files) - len(wrong_here))
 
 
 def matches(reading: str, expected: str) -> tuple[bool, bool, bool]:

@@ -30,7 +30,7 @@ from .base import (
 )
 from .color import plate_color
 from .ctc import BLANK, SEPARATOR, CtcReader, decode
-from .detectors.looks import VIEW_NAMES, ZOOMED_OUT, Look
+from .detectors.looks import VIEWS, Look
 from .errors import PlatesError
 from .formats import US_STATE_FORMATS, Decision, FormatCorrector, Likelihood
 from .geometry import plate_crop
@@ -83,7 +83,7 @@ DETECTOR_SIZE = 512
 # 256 ms with the three larger, 397 ms with all, quiet machine).
 DETECTOR_LOOKS = (
     Look(640),
-    Look(640, ZOOMED_OUT),
+    Look(640, "zoomed_out"),
     Look(800),
     Look(1024),
     Look(512, "equalised"),
@@ -98,7 +98,7 @@ DETECTOR_SURE = 0.25
 
 def detector_looks_from_env() -> tuple[int, tuple[Look, ...]]:
     """The detector's first look and the looks after it, from PLATES_DETECTOR_LOOKS: comma-separated, the first
-    a size, each other a size (the image itself) or VIEW:SIZE (one of `detectors.looks.VIEW_NAMES`)."""
+    a size, each other a size (the image itself) or VIEW:SIZE (a key of `detectors.looks.VIEWS`)."""
     value = os.environ.get("PLATES_DETECTOR_LOOKS", "").strip()
     if not value:
         return DETECTOR_SIZE, DETECTOR_LOOKS
@@ -109,15 +109,14 @@ def detector_looks_from_env() -> tuple[int, tuple[Look, ...]]:
     except ValueError:
         raise PlatesError(
             f"PLATES_DETECTOR_LOOKS={value!r}: give comma-separated looks, the first a size, each other a size or "
-            f"VIEW:SIZE ({', '.join(v for v in VIEW_NAMES if v != 'image')}), sizes multiples of 32 from 64 to 2048; "
+            f"VIEW:SIZE ({', '.join(v for v in VIEWS if v != 'image')}), sizes multiples of 32 from 64 to 2048; "
             f"e.g. {','.join(map(str, [DETECTOR_SIZE, *DETECTOR_LOOKS]))}"
         ) from None
     return first.size, tuple(looks)
 
 
-MAX_LOOKS_TAG = (
-    48  # the default looks take 42 characters; longer lists are named by a hash (the version <= 100)
-)
+# The default looks take 42 characters; longer lists are named by a hash (the version fits 100 characters).
+MAX_LOOKS_TAG = 48
 
 
 def engine_version(

@@ -16,30 +16,42 @@ def _equalised(image: np.ndarray) -> np.ndarray:
     return np.repeat(grey[:, :, None], 3, axis=2)
 
 
-# How a look sees the image. "inverted": a plate with light characters on a dark ground (night/IR shots, red,
-# black, dark blue plates) looks like the dark-on-light plates the detector was trained on.
-VIEWS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "image": lambda image: image,
-    "equalised": _equalised,
-    "inverted": lambda image: 255 - _equalised(image),
+@dataclass(frozen=True)
+class View:
+    """How a look sees the image: `see` turns it into what the detector is given, letterboxed at 1/`shrink`
+    of the look's size on the look's canvas; `tag` names it in the engine version."""
+
+    tag: str
+    see: Callable[[np.ndarray], np.ndarray]
+    shrink: int = 1
+
+
+def _itself(image: np.ndarray) -> np.ndarray:
+    return image
+
+
+VIEWS: dict[str, View] = {
+    "image": View("", _itself),
+    # At half size, centred on the look's canvas: a plate filling the photo (a close-up) is the size of one on
+    # a car seen from farther (the detector finds close-ups in pieces).
+    "zoomed_out": View("zo", _itself, shrink=2),
+    "equalised": View("eq", _equalised),
+    # A plate with light characters on a dark ground (night/IR shots, red, black, dark blue plates) looks like
+    # the dark-on-light plates the detector was trained on.
+    "inverted": View("inv", lambda image: 255 - _equalised(image)),
 }
-# "zoomed_out": the image itself at half the look's size, centred on the look's canvas, so that a plate filling
-# the photo (a close-up) is the size of one on a car seen from farther: the detector finds close-ups in pieces.
-ZOOMED_OUT = "zoomed_out"
-VIEW_NAMES = (*VIEWS, ZOOMED_OUT)
-VIEW_TAGS = {"image": "", "equalised": "eq", "inverted": "inv", ZOOMED_OUT: "zo"}  # in the engine version
 
 
 @dataclass(frozen=True)
 class Look:
-    """One pass of the detector: the image seen as `view` (one of VIEW_NAMES), letterboxed to `size`."""
+    """One pass of the detector: the image seen as `view` (a key of VIEWS), letterboxed to `size`."""
 
     size: int
     view: str = "image"
 
     @property
     def tag(self) -> str:
-        return f"{VIEW_TAGS[self.view]}{self.size}"
+        return f"{VIEWS[self.view].tag}{self.size}"
 
     def __str__(self) -> str:  # as the PLATES_DETECTOR_LOOKS setting writes it
         return str(self.size) if self.view == "image" else f"{self.view}:{self.size}"
@@ -49,6 +61,6 @@ class Look:
         """`512` or `inverted:512`; ValueError for anything else."""
         view, _, size = text.strip().rpartition(":")
         look = cls(int(size), view or "image")
-        if look.view not in VIEW_NAMES or not 64 <= look.size <= 2048 or look.size % 32:
+        if look.view not in VIEWS or not 64 <= look.size <= 2048 or look.size % 32:
             raise ValueError(f"not a look: {text!r}")
         return look

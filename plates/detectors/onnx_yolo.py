@@ -10,7 +10,7 @@ import numpy as np
 
 from ..base import BoundingBox, Detection, Detector
 from ..geometry import mask_quadrilateral
-from .looks import VIEWS, ZOOMED_OUT, Look
+from .looks import VIEWS, Look
 
 try:
     import onnxruntime as ort
@@ -136,15 +136,16 @@ class OnnxYoloSegDetector(Detector):
         more confident one is kept."""
         threshold = self.confidence if confidence is None else confidence
         found = self._detect_at(image, self.input_size, threshold)
-        views = {"image": image}
+        seen: dict[str, np.ndarray] = {}
         for look in self.looks:
             if any(d.confidence >= self.sure for d in found):
                 break
-            view = "image" if look.view == ZOOMED_OUT else look.view
-            if view not in views:
-                views[view] = VIEWS[view](image)
-            shrink = 2 if look.view == ZOOMED_OUT else 1
-            found = _merged(found + self._detect_at(views[view], look.size, threshold, shrink), self.iou)
+            view = VIEWS[look.view]
+            if look.view not in seen:
+                seen[look.view] = view.see(image)
+            found = _merged(
+                found + self._detect_at(seen[look.view], look.size, threshold, view.shrink), self.iou
+            )
         return found[: self.max_detections]
 
     def _detect_at(self, image: np.ndarray, size: int, threshold: float, shrink: int = 1) -> list[Detection]:

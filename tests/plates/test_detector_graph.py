@@ -106,7 +106,7 @@ def test_a_weak_hit_does_not_stop_the_search_and_the_looks_are_merged(cut_fp32):
 def test_the_inverted_view_turns_light_characters_on_a_dark_ground_dark_on_light():
     dark_plate = np.full((40, 120, 3), 30, np.uint8)
     dark_plate[10:30, 20:30] = 220  # a light stroke
-    seen = VIEWS["inverted"](dark_plate)
+    seen = VIEWS["inverted"].see(dark_plate)
     assert seen.shape == dark_plate.shape and (seen[..., 0] == seen[..., 2]).all()  # grey, 3 channels
     assert seen[20, 25, 0] < 100 < seen[5, 5, 0]  # the stroke dark, the ground light
     assert (
