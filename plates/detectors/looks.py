@@ -19,11 +19,13 @@ def _equalised(image: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class View:
     """How a look sees the image: `see` turns it into what the detector is given, letterboxed at 1/`shrink`
-    of the look's size on the look's canvas; `tag` names it in the engine version."""
+    of the look's size on the look's canvas; a box counts only where it spans `min_width` of the image's width;
+    `tag` names it in the engine version."""
 
     tag: str
     see: Callable[[np.ndarray], np.ndarray]
     shrink: int = 1
+    min_width: float = 0.0
 
 
 def _itself(image: np.ndarray) -> np.ndarray:
@@ -35,6 +37,11 @@ VIEWS: dict[str, View] = {
     # At half size, centred on the look's canvas: a plate filling the photo (a close-up) is the size of one on
     # a car seen from farther (the detector finds close-ups in pieces).
     "zoomed_out": View("zo", _itself, shrink=2),
+    # The image small (a look at 160): a plate filling much of the photo is then the size of one on a car seen
+    # from a few metres. Only close-ups count: a box under a quarter of the image's width is what the larger
+    # looks see better, and at this size it is as often a plate-shaped patch (measured: openalpr-eu with the
+    # plate painted over, 7 more photos with a reading, all scoring 0.23 or less, without this floor).
+    "close_up": View("cu", _itself, min_width=0.25),
     "equalised": View("eq", _equalised),
     # A plate with light characters on a dark ground (night/IR shots, red, black, dark blue plates) looks like
     # the dark-on-light plates the detector was trained on.

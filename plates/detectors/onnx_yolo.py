@@ -143,9 +143,9 @@ class OnnxYoloSegDetector(Detector):
             view = VIEWS[look.view]
             if look.view not in seen:
                 seen[look.view] = view.see(image)
-            found = _merged(
-                found + self._detect_at(seen[look.view], look.size, threshold, view.shrink), self.iou
-            )
+            new = self._detect_at(seen[look.view], look.size, threshold, view.shrink)
+            wide = [d for d in new if d.box.xmax - d.box.xmin >= view.min_width * image.shape[1]]
+            found = _merged(found + wide, self.iou)
         return found[: self.max_detections]
 
     def _detect_at(self, image: np.ndarray, size: int, threshold: float, shrink: int = 1) -> list[Detection]:

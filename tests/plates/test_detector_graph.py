@@ -103,6 +103,22 @@ def test_a_weak_hit_does_not_stop_the_search_and_the_looks_are_merged(cut_fp32):
     assert detector.detect(np.zeros((8, 8, 3), np.uint8)) == [looks[96][0]]  # sure at the first look
 
 
+def test_a_close_up_look_counts_only_boxes_a_quarter_of_the_image_wide(cut_fp32):
+    def found(x0: int, x1: int, confidence: float) -> Detection:
+        return Detection(BoundingBox(x0, 10, x1, 40), confidence, ((x0, 10), (x1, 10), (x1, 40), (x0, 40)))
+
+    patch, close_up = found(0, 90, 0.9), found(150, 260, 0.5)
+
+    class Scripted(OnnxYoloSegDetector):
+        def _detect_at(self, image, size, threshold, shrink=1):
+            return {96: [], 160: [patch, close_up]}[size]
+
+    detector = Scripted(cut_fp32, input_size=96, looks=(Look(160, "close_up"),))
+    # A 400-px-wide image: the 90-px box is what larger looks see better; the 110-px one is a close-up.
+    assert detector.detect(np.zeros((200, 400, 3), np.uint8)) == [close_up]
+    assert Look.parse("close_up:160").tag == "cu160"
+
+
 def test_the_inverted_view_turns_light_characters_on_a_dark_ground_dark_on_light():
     dark_plate = np.full((40, 120, 3), 30, np.uint8)
     dark_plate[10:30, 20:30] = 220  # a light stroke

@@ -82,7 +82,7 @@ def test_the_detector_looks_setting_chooses_the_looks_and_is_named_in_the_versio
 
     assert detector_looks_from_env() == (512, DETECTOR_LOOKS)
     assert engine_version("platelens").startswith(
-        "platedet-0.0.2-int8-512-640-zo640-800-1024-eq512-inv512-inv640+"
+        "platedet-0.0.2-int8-512-640-zo640-cu160-800-1024-eq512-inv512-inv640+"
     )
     monkeypatch.setenv("PLATES_DETECTOR_LOOKS", "512")  # one look: a deployment of mostly plateless photos
     config = PipelineConfig.from_env()
@@ -99,6 +99,7 @@ def test_the_detector_looks_setting_chooses_the_looks_and_is_named_in_the_versio
     for bad in ("600", "512,big", "32", "4096", ",", "inverted:512", "512,sideways:512"):
         monkeypatch.setenv("PLATES_DETECTOR_LOOKS", bad)
         with pytest.raises(
-            PlatesError, match="PLATES_DETECTOR_LOOKS.*e.g. 512,640,zoomed_out:640,800,1024,equalised:512"
+            PlatesError,
+            match="PLATES_DETECTOR_LOOKS.*e.g. 512,640,zoomed_out:640,close_up:160,800,1024,equalised:512",
         ):
             detector_looks_from_env()
