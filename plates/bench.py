@@ -298,13 +298,15 @@ def run_scenes(
     *,
     share: float = 0.2,
     hard: bool = False,
+    close_up: float | None = None,
     pipeline: Pipeline | None = None,
     limit: int | None = None,
     progress: bool = True,
 ) -> SceneReport:
     """End to end on the held-out split of a plate-crops folder: each crop pasted on the back of a synthetic
     car (`plates.synth.real_plate_photo`, `share` of the car's width wide, seeded by its position), then
-    detected, cut and read like any photo (`hard`: at dusk, out of focus, more turned and from the side).
+    detected, cut and read like any photo (`hard`: at dusk, out of focus, more turned and from the side;
+    `close_up`: the photo cut around the plate so that it fills that share of the frame's width).
     What the crop benchmark leaves out: the detector, the crop it
     cuts (the state's name above a US number included) and plates a few dozen pixels wide."""
     from .synth import real_plate_photo
@@ -316,7 +318,9 @@ def run_scenes(
     times, hits = [], set()
     for seed, row in enumerate(tqdm(rows, desc="scenes", unit="photo", disable=not progress)):
         plate = cv2.imread(str(folder / row["file"]), cv2.IMREAD_COLOR)[:, :, ::-1]
-        data = real_plate_photo(np.ascontiguousarray(plate), share=share, seed=seed, hard=hard)
+        data = real_plate_photo(
+            np.ascontiguousarray(plate), share=share, seed=seed, hard=hard, close_up=close_up
+        )
         started = time.perf_counter()
         results = pipe.recognize(data).results
         times.append((time.perf_counter() - started) * 1000)

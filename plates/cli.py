@@ -97,8 +97,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .pipeline import PipelineConfig, get_pipeline
 
     dataset = Path(args.dataset)
-    if args.hard and not args.scenes:
-        print("error: --hard goes with --scenes SHARE", file=sys.stderr)
+    if (args.hard or args.close_up) and not args.scenes:
+        print("error: --hard and --close-up go with --scenes SHARE", file=sys.stderr)
         return 2
     if args.scenes and not (dataset / "labels.csv").is_file():
         print(
@@ -109,7 +109,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     pipeline = get_pipeline(replace(PipelineConfig.from_env(), reader=args.reader) if args.reader else None)
     if args.scenes:
         report = bench.run_scenes(
-            dataset, share=args.scenes, hard=args.hard, pipeline=pipeline, limit=args.limit
+            dataset,
+            share=args.scenes,
+            hard=args.hard,
+            close_up=args.close_up,
+            pipeline=pipeline,
+            limit=args.limit,
         )
     elif (dataset / "labels.csv").is_file():
         report = bench.run_crops(dataset, pipeline=pipeline, limit=args.limit)
@@ -203,6 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--hard",
         action="store_true",
         help="with --scenes: photos at dusk and out of focus, the plate more turned and seen more from the side",
+    )
+    bench.add_argument(
+        "--close-up",
+        type=float,
+        metavar="FILL",
+        help="with --scenes: each photo cut around its plate so that the plate fills FILL of the frame's width"
+        " (e.g. 0.7): a phone held near the car",
     )
     bench.set_defaults(func=cmd_bench)
     train = sub.add_parser("train-reader", help="fine-tune PP-OCRv6 small into the plate reader (CPU)")

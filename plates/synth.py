@@ -169,11 +169,15 @@ def _encoded(image: Image.Image, fmt: str = "JPEG") -> bytes:
     return buffer.getvalue()
 
 
-def real_plate_photo(plate: np.ndarray, *, share: float = 0.2, seed: int = 0, hard: bool = False) -> bytes:
+def real_plate_photo(
+    plate: np.ndarray, *, share: float = 0.2, seed: int = 0, hard: bool = False, close_up: float | None = None
+) -> bytes:
     """JPEG photo (1280x720) of a synthetic car carrying a real plate crop (RGB) `share` of the car's width
     wide, turned up to 4 degrees and seen up to 15 % from the side (the crops benchmark's scenes). `hard`: at
     dusk and out of focus, turned up to 8 degrees, seen up to 30 % from the side: the photo blurred (sigma 1-2
-    px), darkened to 25-45 % with sensor noise and saved at JPEG quality 70."""
+    px), darkened to 25-45 % with sensor noise and saved at JPEG quality 70. `close_up`: taken closer, the
+    photo cut around the plate so that it fills that share of the frame's width (and enlarged back to
+    1280x720): the car's back around a plate, as a phone held near it sees it."""
     rng = np.random.default_rng(seed)
     scene, (bx0, by0, bx1, by1) = _car_scene((1280, 720), rng)
     pw = max(8, int((bx1 - bx0) * share))
@@ -188,6 +192,11 @@ def real_plate_photo(plate: np.ndarray, *, share: float = 0.2, seed: int = 0, ha
     rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]], np.float32)
     corners = corners @ rotation.T + np.array([(bx0 + bx1) / 2, by0 + (by1 - by0) * 0.66], np.float32)
     photo = _pasted(scene, plate, corners)
+    if close_up:
+        (cx, cy), width = corners.mean(axis=0), pw / close_up
+        left, top = max(0.0, cx - width / 2), max(0.0, cy - width * 9 / 32)
+        window = (round(left), round(top), round(left + width), round(top + width * 9 / 16))
+        photo = photo.crop(window).resize((1280, 720), Image.Resampling.BICUBIC)
     if not hard:
         return _encoded(photo)
     dusk = np.asarray(photo.filter(ImageFilter.GaussianBlur(rng.uniform(1.0, 2.0))), np.float32)

@@ -87,6 +87,50 @@ def _merged(detections: list[Detection], iou: float) -> list[Detection]:
     return kept
 
 
+# Two boxes on one line that overlap or touch, of about one height, are one plate found in pieces: in a close-up
+# the detector often finds its left and right parts (each would be read short: `9A9990A` as `9A9990` and
+# `A9990A`). They share this much of the lower one's rows, and the lower is this much of the taller's height.
+PIECES_ROWS = 0.7
+PIECES_HEIGHTS = 0.7
+
+
+def _pieces(a: BoundingBox, b: BoundingBox) -> bool:
+    low, tall = sorted((a.ymax - a.ymin, b.ymax - b.ymin))
+    rows = min(a.ymax, b.ymax) - max(a.ymin, b.ymin)
+    columns = min(a.xmax, b.xmax) - max(a.xmin, b.xmin)
+    return low >= PIECES_HEIGHTS * tall and rows >= PIECES_ROWS * low and columns >= 0
+
+
+def _width(detection: Detection) -> int:
+    return detection.box.xmax - detection.box.xmin
+
+
+def _joined(detections: list[Detection]) -> list[Detection]:
+    """Detections with the pieces of one plate joined: their union box, the more confident piece's confidence,
+    and the outline from the left piece's left corners to the right piece's right ones."""
+    out = list(detections)  # most confident first
+    i = 0
+    while i < len(out):
+        j = next((j for j in range(i + 1, len(out)) if _pieces(out[i].box, out[j].box)), None)
+        if j is None:
+            i += 1
+            continue
+        a, b = out[i], out.pop(j)
+        left = a if a.box.xmin <= b.box.xmin else b
+        right = a if a.box.xmax >= b.box.xmax else b
+        out[i] = Detection(
+            box=BoundingBox(
+                min(a.box.xmin, b.box.xmin),
+                min(a.box.ymin, b.box.ymin),
+                max(a.box.xmax, b.box.xmax),
+                max(a.box.ymax, b.box.ymax),
+            ),
+            confidence=max(a.confidence, b.confidence),
+            polygon=(left.polygon[0], right.polygon[1], right.polygon[2], left.polygon[3]),
+        )  # and again from out[i]: the union may reach a third piece
+    return out
+
+
 class OnnxYoloSegDetector(Detector):
     """The platedet YOLOv8s-seg model: boxes from output0 (or, for the graph `yolo_graph` rebuilt, the raw head
     maps decoded here), plate outlines from the prototype masks."""
@@ -137,16 +181,33 @@ class OnnxYoloSegDetector(Detector):
         threshold = self.confidence if confidence is None else confidence
         found = self._detect_at(image, self.input_size, threshold)
         seen: dict[str, np.ndarray] = {}
+        looked = []
         for look in self.looks:
             if any(d.confidence >= self.sure for d in found):
                 break
-            view = VIEWS[look.view]
-            if look.view not in seen:
-                seen[look.view] = view.see(image)
-            new = self._detect_at(seen[look.view], look.size, threshold, view.shrink)
-            wide = [d for d in new if d.box.xmax - d.box.xmin >= view.min_width * image.shape[1]]
-            found = _merged(found + wide, self.iou)
-        return found[: self.max_detections]
+            found = _merged(found + self._look(image, look, threshold, seen), self.iou)
+            looked.append(look)
+        # Something as wide as a close-up look counts, found surely, may be a piece of its plate: the close-up
+        # looks, which see such a plate whole, look too, and what they find is joined with what overlaps it.
+        for look in self.looks:
+            min_width = VIEWS[look.view].min_width
+            if (
+                min_width
+                and look not in looked
+                and any(_width(d) >= min_width * image.shape[1] for d in found)
+            ):
+                found = found + self._look(image, look, threshold, seen)
+        return _joined(found)[: self.max_detections]
+
+    def _look(
+        self, image: np.ndarray, look: Look, threshold: float, seen: dict[str, np.ndarray]
+    ) -> list[Detection]:
+        """What `look` finds, as wide as its view counts (`seen` keeps each view of the image computed once)."""
+        view = VIEWS[look.view]
+        if look.view not in seen:
+            seen[look.view] = view.see(image)
+        found = self._detect_at(seen[look.view], look.size, threshold, view.shrink)
+        return [d for d in found if _width(d) >= view.min_width * image.shape[1]]
 
     def _detect_at(self, image: np.ndarray, size: int, threshold: float, shrink: int = 1) -> list[Detection]:
         boxed, info = letterbox(image, size, square=self.square, shrink=shrink)

@@ -100,5 +100,6 @@ def test_bench_scenes_on_a_folder_without_labels_is_a_clear_error(tmp_path):
     proc = run("bench", str(tmp_path), "--scenes", "0.2")
     assert proc.returncode == 2
     assert "--scenes needs a plate-crops folder" in proc.stderr and "Traceback" not in proc.stderr
-    proc = run("bench", str(tmp_path), "--hard")
-    assert proc.returncode == 2 and "--hard goes with --scenes" in proc.stderr
+    for alone in (["--hard"], ["--close-up", "0.7"]):
+        proc = run("bench", str(tmp_path), *alone)
+        assert proc.returncode == 2 and "--hard and --close-up go with --scenes" in proc.stderr

@@ -9,7 +9,7 @@ from plates import hub
 from plates.base import BoundingBox, Detection
 from plates.detectors import yolo_graph
 from plates.detectors.looks import VIEWS, Look
-from plates.detectors.onnx_yolo import OnnxYoloSegDetector, decode_heads, letterbox
+from plates.detectors.onnx_yolo import OnnxYoloSegDetector, _joined, decode_heads, letterbox
 from plates.images import decode_image
 from plates.synth import plate_scene
 
@@ -117,6 +117,47 @@ def test_a_close_up_look_counts_only_boxes_a_quarter_of_the_image_wide(cut_fp32)
     # A 400-px-wide image: the 90-px box is what larger looks see better; the 110-px one is a close-up.
     assert detector.detect(np.zeros((200, 400, 3), np.uint8)) == [close_up]
     assert Look.parse("close_up:160").tag == "cu160"
+
+
+def _box(x0: int, y0: int, x1: int, y1: int, confidence: float) -> Detection:
+    return Detection(BoundingBox(x0, y0, x1, y1), confidence, ((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
+
+
+def test_the_pieces_of_one_plate_are_joined():
+    left, right = _box(100, 50, 500, 150, 0.5), _box(400, 58, 900, 146, 0.3)
+    other_car, row_below = _box(1000, 60, 1200, 140, 0.6), _box(100, 150, 500, 250, 0.4)
+    (plate, *rest) = _joined([other_car, left, right, row_below])
+    assert plate == other_car and len(rest) == 2  # apart: not pieces; stacked rows: not pieces
+    joined = rest[0]
+    assert (joined.box.xmin, joined.box.ymin, joined.box.xmax, joined.box.ymax) == (100, 50, 900, 150)
+    assert joined.confidence == 0.5 and joined.polygon == ((100, 50), (900, 58), (900, 146), (100, 150))
+    assert rest[1] == row_below
+
+
+def test_a_sure_close_up_is_also_seen_by_the_close_up_look(cut_fp32):
+    piece, whole = _box(150, 40, 390, 160, 0.6), _box(20, 30, 385, 170, 0.4)
+    asked = []
+
+    class Scripted(OnnxYoloSegDetector):
+        def _detect_at(self, image, size, threshold, shrink=1):
+            asked.append(size)
+            return {96: [piece], 160: [whole], 640: []}[size]
+
+    detector = Scripted(cut_fp32, input_size=96, looks=(Look(640), Look(160, "close_up")))
+    # The first look is sure of a box a quarter of the image wide: 640 is not looked at, the close-up look is,
+    # and its whole plate is joined with the piece.
+    (found,) = detector.detect(np.zeros((200, 400, 3), np.uint8))
+    assert asked == [96, 160]
+    assert (found.box.xmin, found.box.ymin, found.box.xmax, found.box.ymax, found.confidence) == (
+        20,
+        30,
+        390,
+        170,
+        0.6,
+    )
+    assert found.polygon == ((20, 30), (390, 40), (390, 160), (20, 170))
+    asked.clear()  # a sure plate narrower than that is no close-up: no other look
+    assert detector.detect(np.zeros((200, 1200, 3), np.uint8)) == [piece] and asked == [96]
 
 
 def test_the_inverted_view_turns_light_characters_on_a_dark_ground_dark_on_light():
