@@ -108,7 +108,9 @@ def _width(detection: Detection) -> int:
 def _joined(detections: list[Detection]) -> list[Detection]:
     """Detections with the pieces of one plate joined: their union box, the more confident piece's confidence,
     and the outline from the left piece's left corners to the right piece's right ones."""
-    out = list(detections)  # most confident first
+    out = sorted(
+        detections, key=lambda d: d.confidence, reverse=True
+    )  # a union keeps its first piece's place
     i = 0
     while i < len(out):
         j = next((j for j in range(i + 1, len(out)) if _pieces(out[i].box, out[j].box)), None)
@@ -177,7 +179,7 @@ class OnnxYoloSegDetector(Detector):
         """Plates found at input_size; where none is found there with `sure` confidence, also those found by
         each of `looks` in turn, until one is (a weak hit, such as a sign, must not stop the search for a plate
         too small for the first look, too dark, or too close). The looks' detections are merged: of two that overlap, the
-        more confident one is kept."""
+        more confident one is kept; the pieces of one plate are joined (`_joined`). Most confident first."""
         threshold = self.confidence if confidence is None else confidence
         found = self._detect_at(image, self.input_size, threshold)
         seen: dict[str, np.ndarray] = {}
