@@ -23,8 +23,16 @@ class BoundingBox:
     ymax: int
 
     @property
+    def width(self) -> int:
+        return max(0, self.xmax - self.xmin)
+
+    @property
+    def height(self) -> int:
+        return max(0, self.ymax - self.ymin)
+
+    @property
     def area(self) -> int:
-        return max(0, self.xmax - self.xmin) * max(0, self.ymax - self.ymin)
+        return self.width * self.height
 
     def as_dict(self) -> dict[str, int]:
         return {"xmin": self.xmin, "ymin": self.ymin, "xmax": self.xmax, "ymax": self.ymax}

@@ -80,8 +80,9 @@ DETECTOR_SIZE = 512
 # - zoomed out (the image at half size on the 640 canvas), for close-ups the detector finds only in pieces:
 #   `bench --scenes 1.0` (the plate 72 % of the photo's width) US strict 0.034 -> 0.463, BR 0.020 -> 0.262;
 # - small, at 160 ("close_up": only boxes a quarter of the image's width or more), for close-ups that neither
-#   finds: the plate is then the size of one on a car seen from a few metres. `--scenes 1.0`: US found 0.565 -> 0.993, strict 0.463 -> 0.932; BR 0.556 -> 0.933, 0.262 -> 0.634;
-#   `--scenes 0.8` US 0.163 -> 0.898, 0.6 0.599 -> 0.810 (128 finds fewer, 256 after it adds nothing). It also
+#   finds: the plate is then the size of one on a car seen from a few metres. `--scenes 1.0`: US found
+#   0.565 -> 0.993, strict 0.463 -> 0.932; BR 0.556 -> 0.933, 0.262 -> 0.634; `--scenes 0.8` US 0.163 -> 0.898,
+#   0.6 0.599 -> 0.810 (128 finds fewer, 256 after it adds nothing). It also
 #   looks where an earlier look was sure of a box that wide, and the pieces of one plate are joined
 #   (`detectors.onnx_yolo._joined`): near a car's back (`--scenes 0.2 --close-up 0.7`) US 0.450 -> 0.912.
 # These cost only photos where nothing sure is found (a 1280x720 photo without a plate: 80 ms with one look,

@@ -38,8 +38,8 @@ def plate(read: PlateRead) -> dict:
         "Rect": {
             "X": box.xmin,
             "Y": box.ymin,
-            "Width": max(0, box.xmax - box.xmin),
-            "Height": max(0, box.ymax - box.ymin),
+            "Width": box.width,
+            "Height": box.height,
         },
         "Color": COLORS.get(color, OTHER_COLOR),
         "LicensePlateCategory": CATEGORY,

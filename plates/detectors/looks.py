@@ -27,6 +27,10 @@ class View:
     shrink: int = 1
     min_width: float = 0.0
 
+    def counts(self, box_width: int, image_width: int) -> bool:
+        """Whether a box this wide counts in this view of an image that wide."""
+        return box_width >= self.min_width * image_width
+
 
 def _itself(image: np.ndarray) -> np.ndarray:
     return image

@@ -95,22 +95,17 @@ PIECES_HEIGHTS = 0.7
 
 
 def _pieces(a: BoundingBox, b: BoundingBox) -> bool:
-    low, tall = sorted((a.ymax - a.ymin, b.ymax - b.ymin))
+    low, tall = sorted((a.height, b.height))
     rows = min(a.ymax, b.ymax) - max(a.ymin, b.ymin)
     columns = min(a.xmax, b.xmax) - max(a.xmin, b.xmin)
     return low >= PIECES_HEIGHTS * tall and rows >= PIECES_ROWS * low and columns >= 0
 
 
-def _width(detection: Detection) -> int:
-    return detection.box.xmax - detection.box.xmin
-
-
 def _joined(detections: list[Detection]) -> list[Detection]:
     """Detections with the pieces of one plate joined: their union box, the more confident piece's confidence,
     and the outline from the left piece's left corners to the right piece's right ones."""
-    out = sorted(
-        detections, key=lambda d: d.confidence, reverse=True
-    )  # a union keeps its first piece's place
+    # Most confident first; a union keeps the place of its first piece.
+    out = sorted(detections, key=lambda d: d.confidence, reverse=True)
     i = 0
     while i < len(out):
         j = next((j for j in range(i + 1, len(out)) if _pieces(out[i].box, out[j].box)), None)
@@ -178,8 +173,9 @@ class OnnxYoloSegDetector(Detector):
     def detect(self, image: np.ndarray, *, confidence: float | None = None) -> list[Detection]:
         """Plates found at input_size; where none is found there with `sure` confidence, also those found by
         each of `looks` in turn, until one is (a weak hit, such as a sign, must not stop the search for a plate
-        too small for the first look, too dark, or too close). The looks' detections are merged: of two that overlap, the
-        more confident one is kept; the pieces of one plate are joined (`_joined`). Most confident first."""
+        too small for the first look, too dark, or too close). The looks' detections are merged: of two that
+        overlap, the more confident one is kept; the pieces of one plate are joined (`_joined`). Most confident
+        first."""
         threshold = self.confidence if confidence is None else confidence
         found = self._detect_at(image, self.input_size, threshold)
         seen: dict[str, np.ndarray] = {}
@@ -192,11 +188,11 @@ class OnnxYoloSegDetector(Detector):
         # Something as wide as a close-up look counts, found surely, may be a piece of its plate: the close-up
         # looks, which see such a plate whole, look too, and what they find is joined with what overlaps it.
         for look in self.looks:
-            min_width = VIEWS[look.view].min_width
+            view = VIEWS[look.view]
             if (
-                min_width
+                view.min_width
                 and look not in looked
-                and any(_width(d) >= min_width * image.shape[1] for d in found)
+                and any(view.counts(d.box.width, image.shape[1]) for d in found)
             ):
                 found = found + self._look(image, look, threshold, seen)
         return _joined(found)[: self.max_detections]
@@ -209,7 +205,7 @@ class OnnxYoloSegDetector(Detector):
         if look.view not in seen:
             seen[look.view] = view.see(image)
         found = self._detect_at(seen[look.view], look.size, threshold, view.shrink)
-        return [d for d in found if _width(d) >= view.min_width * image.shape[1]]
+        return [d for d in found if view.counts(d.box.width, image.shape[1])]
 
     def _detect_at(self, image: np.ndarray, size: int, threshold: float, shrink: int = 1) -> list[Detection]:
         boxed, info = letterbox(image, size, square=self.square, shrink=shrink)
