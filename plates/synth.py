@@ -273,6 +273,32 @@ def eu_plate(text: str, code: str | None, width: int = 320) -> np.ndarray:
     return np.asarray(plate)
 
 
+def mercosul_plate(text: str, width: int = 400) -> np.ndarray:
+    """An RGB crop of a Brazilian Mercosul plate (400 x 130 mm): a blue band across the top with `BRASIL` in
+    white between the Mercosul emblem and the flag, the number (`LLLDLDD`) in black below."""
+    height = round(width * 130 / 400)
+    plate = Image.new("RGB", (width, height), (245, 245, 245))
+    draw = ImageDraw.Draw(plate)
+    band = round(height * 0.22)
+    draw.rectangle((0, 0, width - 1, band), fill=(20, 60, 160))
+    draw.rectangle((6, 4, 6 + band, band - 4), fill=(200, 200, 200))  # the emblem
+    draw.rectangle((width - round(band * 1.5) - 6, 4, width - 6, band - 4), fill=(0, 150, 60))  # the flag
+    for label, size, top, bottom, ink in (
+        ("BRASIL", round(band * 0.7), 0, band, (250, 250, 250)),
+        (text, round(height * 0.55), band, height, (10, 10, 10)),
+    ):
+        font = _font(size)
+        left, up, right, down = draw.textbbox((0, 0), label, font=font)
+        draw.text(
+            ((width - (right - left)) / 2 - left, (top + bottom - (down - up)) / 2 - up),
+            label,
+            fill=ink,
+            font=font,
+        )
+    draw.rectangle((1, 1, width - 2, height - 2), outline=(10, 10, 10), width=2)
+    return np.asarray(plate)
+
+
 def us_plate(text: str, state: str | None, width: int = 300, *, name_below: bool = False) -> np.ndarray:
     """An RGB crop of a US plate (2:1) with the state's name printed small above the number (or below);
     state None: no name."""

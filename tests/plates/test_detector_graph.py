@@ -9,7 +9,7 @@ from plates import hub
 from plates.base import BoundingBox, Detection
 from plates.detectors import yolo_graph
 from plates.detectors.looks import VIEWS, Look
-from plates.detectors.onnx_yolo import OnnxYoloSegDetector, _joined, decode_heads, letterbox
+from plates.detectors.onnx_yolo import FAINT, OnnxYoloSegDetector, _joined, decode_heads, letterbox
 from plates.images import decode_image
 from plates.synth import plate_scene
 
@@ -95,12 +95,12 @@ def test_a_weak_hit_does_not_stop_the_search_and_the_looks_are_merged(cut_fp32):
         def _detect_at(self, image, size, threshold, shrink=1):
             return looks[size]
 
-    detector = Scripted(cut_fp32, input_size=96, looks=(Look(128), Look(640), Look(800)))
+    detector = Scripted(cut_fp32, input_size=96, looks=(Look(128), Look(640), Look(800)), confidence=0.1)
     # 96 finds a sign only weakly, so 128 and 640 look too; 640 is sure of the plate, so 800 is not looked at.
-    # Of the two overlapping plate boxes the more confident stays.
-    assert detector.detect(np.zeros((8, 8, 3), np.uint8)) == [plate, sign]
+    # The box under the threshold is dropped (a faint piece of no close-up: the image is 1000 px wide).
+    assert detector.detect(np.zeros((8, 1000, 3), np.uint8)) == [plate, sign]
     looks[96] = [found(0, 0.5)]
-    assert detector.detect(np.zeros((8, 8, 3), np.uint8)) == [looks[96][0]]  # sure at the first look
+    assert detector.detect(np.zeros((8, 1000, 3), np.uint8)) == [looks[96][0]]  # sure at the first look
 
 
 def test_a_close_up_look_counts_only_boxes_a_quarter_of_the_image_wide(cut_fp32):
@@ -158,6 +158,28 @@ def test_a_sure_close_up_is_also_seen_by_the_close_up_look(cut_fp32):
     assert found.polygon == ((20, 30), (390, 40), (390, 160), (20, 170))
     asked.clear()  # a sure plate narrower than that is no close-up: no other look
     assert detector.detect(np.zeros((200, 1200, 3), np.uint8)) == [piece] and asked == [96]
+
+
+def test_a_faint_piece_is_joined_to_a_plate_as_wide_as_a_close_up_only(cut_fp32):
+    sure_half, faint_half, faint_patch = (
+        _box(350, 215, 610, 316, 0.3),
+        _box(100, 211, 420, 320, 0.06),
+        _box(0, 400, 100, 440, 0.08),
+    )
+    asked = []
+
+    class Scripted(OnnxYoloSegDetector):
+        def _detect_at(self, image, size, threshold, shrink=1):
+            asked.append(threshold)
+            return {96: [sure_half, faint_half, faint_patch]}[size]
+
+    detector = Scripted(cut_fp32, input_size=96)
+    # openalpr-eu `eu4` (711 px wide): the right half of `BIMMIAN` found surely, its left half faintly. The
+    # look is asked down to FAINT; the faint half joins the sure one, the faint patch alone is dropped.
+    (plate,) = detector.detect(np.zeros((450, 711, 3), np.uint8))
+    assert asked == [FAINT] and (plate.box.xmin, plate.box.xmax, plate.confidence) == (100, 610, 0.3)
+    # In a photo 4x as wide the sure half is no close-up: nothing is joined to it.
+    assert detector.detect(np.zeros((450, 2844, 3), np.uint8)) == [sure_half]
 
 
 def test_the_inverted_view_turns_light_characters_on_a_dark_ground_dark_on_light():

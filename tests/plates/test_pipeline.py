@@ -128,5 +128,15 @@ def test_an_image_shaped_like_a_plate_is_read_whole(pipeline):
         assert result.box == BoundingBox(0, 0, width - 1, height - 1)
 
 
+@pytest.mark.parametrize("text", ["ABC1D23", "RIO2A18", "QXZ9H07"])
+def test_a_mercosul_plate_is_read_without_its_band(pipeline, text):
+    """Brazil's plates since 2018: `BRASIL` in the blue band above the number is no part of it."""
+    from plates.synth import mercosul_plate, real_plate_photo
+
+    photo = real_plate_photo(mercosul_plate(text), share=0.25, seed=len(text))
+    (result,) = pipeline.recognize(photo).results
+    assert result.text == text.lower()
+
+
 def test_a_plate_shaped_image_that_is_no_plate_reads_as_nothing(pipeline):
     assert pipeline.recognize(blank_photo(size=(400, 150))).results == ()
