@@ -13,9 +13,11 @@ from plates import bench
 DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 DATASET = DATASETS / "openalpr-eu"
 SUBSET = 40  # the first 40 images in name order
-STRICT_FLOOR = 0.85  # measured 0.875 (engine 0.4.0); one image of margin
-FOLDED_FLOOR = 0.925  # measured 0.950
-RECALL_FLOOR = 0.92
+# Measured (engine 0.4.3): strict 0.925 (37 of 40; the misses are three noisy labels), folded 1.000, recall
+# 1.000 (`eu4`, `BIMMIAN`, found whole by its faint left half); each floor one image under that.
+STRICT_FLOOR = 0.9
+FOLDED_FLOOR = 0.975
+RECALL_FLOOR = 0.975
 
 pytestmark = pytest.mark.slow
 
