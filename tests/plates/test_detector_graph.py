@@ -82,11 +82,13 @@ def test_an_image_where_nothing_is_found_is_looked_at_again_at_the_fallback_size
     assert static.looks == ()
 
 
+def _box(x0: int, y0: int, x1: int, y1: int, confidence: float) -> Detection:
+    return Detection(BoundingBox(x0, y0, x1, y1), confidence, ((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
+
+
 def test_a_weak_hit_does_not_stop_the_search_and_the_looks_are_merged(cut_fp32):
     def found(x: int, confidence: float) -> Detection:
-        return Detection(
-            BoundingBox(x, 10, x + 60, 30), confidence, ((x, 10), (x + 60, 10), (x + 60, 30), (x, 30))
-        )
+        return _box(x, 10, x + 60, 30, confidence)
 
     sign, small_plate, plate = found(0, 0.13), found(200, 0.08), found(202, 0.36)
     looks = {96: [sign], 128: [small_plate], 640: [plate], 800: [found(400, 0.9)]}
@@ -104,10 +106,7 @@ def test_a_weak_hit_does_not_stop_the_search_and_the_looks_are_merged(cut_fp32):
 
 
 def test_a_close_up_look_counts_only_boxes_a_quarter_of_the_image_wide(cut_fp32):
-    def found(x0: int, x1: int, confidence: float) -> Detection:
-        return Detection(BoundingBox(x0, 10, x1, 40), confidence, ((x0, 10), (x1, 10), (x1, 40), (x0, 40)))
-
-    patch, close_up = found(0, 90, 0.9), found(150, 260, 0.5)
+    patch, close_up = _box(0, 10, 90, 40, 0.9), _box(150, 10, 260, 40, 0.5)
 
     class Scripted(OnnxYoloSegDetector):
         def _detect_at(self, image, size, threshold, shrink=1):
@@ -117,10 +116,6 @@ def test_a_close_up_look_counts_only_boxes_a_quarter_of_the_image_wide(cut_fp32)
     # A 400-px-wide image: the 90-px box is what larger looks see better; the 110-px one is a close-up.
     assert detector.detect(np.zeros((200, 400, 3), np.uint8)) == [close_up]
     assert Look.parse("close_up:160").tag == "cu160"
-
-
-def _box(x0: int, y0: int, x1: int, y1: int, confidence: float) -> Detection:
-    return Detection(BoundingBox(x0, y0, x1, y1), confidence, ((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
 
 
 def test_the_pieces_of_one_plate_are_joined():
